@@ -1,0 +1,50 @@
+# WeSup: `make run` starts the server, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format install install-test translations browser bench clean
+
+run: install translations
+	$(BIN)/python run.py
+
+test: install-test translations browser
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-test
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python setup.cfg package.json package-lock.json
+	$(BIN)/python -m pip install --quiet -e .
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(STAMP)
+
+install-test: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+
+translations: install
+	$(BIN)/pybabel compile -q -d wesup/translations
+
+# Browser tests drive Debian's chromium; install it when missing and we may (root).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is missing: browser tests will be skipped (apt-get install chromium)"; fi; }
+
+bench: install-test
+	$(BIN)/python bench/fanout.py
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache

@@ -1,0 +1,76 @@
+"""WeSup: a real-time task board for a technical-support team."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: defaults, instance/config.py, WESUP_* variables, then `config`."""
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    from wesup.config import configure
+
+    configure(app, config)
+
+    from wesup import i18n, models  # noqa: F401 - models register their tables
+    from wesup.extensions import csrf, db, login_manager, migrate, socketio
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_migrations_dir()))
+    csrf.init_app(app)
+    i18n.init_app(app)
+    login_manager.init_app(app)
+    socketio.init_app(
+        app,
+        async_mode=app.config["ASYNC_MODE"],
+        message_queue=app.config["MESSAGE_QUEUE"],
+        ping_interval=app.config["PING_INTERVAL"],
+        ping_timeout=app.config["PING_TIMEOUT"],
+        cors_allowed_origins=None,  # same origin only
+        manage_session=False,  # the socket shares the Flask-Login cookie session
+    )
+    _enable_sqlite_wal(app)
+
+    from wesup import auth, cli, errorpages, realtime, vendor  # noqa: F401 - handlers register
+    from wesup.admin import bp as admin_bp
+    from wesup.api import bp as api_bp
+    from wesup.directories import bp as directories_bp
+    from wesup.tasks import bp as tasks_bp
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(tasks_bp)
+    app.register_blueprint(directories_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(vendor.bp)
+    errorpages.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _migrations_dir() -> Path:
+    return Path(__file__).resolve().parent.parent / "migrations"
+
+
+def _enable_sqlite_wal(app: Flask) -> None:
+    """WAL lets the board read while an agent writes; a busy timeout rides out short locks."""
+    from wesup.extensions import db
+
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    with app.app_context():
+
+        @sa.event.listens_for(db.engine, "connect")
+        def _pragmas(dbapi_connection, _record) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=5000")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()

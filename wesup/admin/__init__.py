@@ -1,0 +1,7 @@
+"""Admin pages: people (and, later, kiosk links)."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+from wesup.admin import views  # noqa: E402, F401

@@ -1,0 +1,48 @@
+"""The JSON API under /api: used by the pages themselves and by later integrations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, request
+from flask_babel import gettext as _
+from flask_login import login_required
+
+from wesup.errors import ServiceError
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+@bp.before_request
+@login_required
+def require_login() -> None:
+    """Every API call needs a signed-in session (401 JSON otherwise)."""
+
+
+class BadRequest(ServiceError):
+    status = 400
+    code = "bad_request"
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object; anything else is a 400 that changes nothing."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise BadRequest(_("Send a JSON object with Content-Type: application/json."))
+    return data
+
+
+def id_arg(name: str) -> int | None:
+    """An optional numeric filter from the query string."""
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise BadRequest(
+            _("%(name)s must be a number.", name=name), {name: "not a number"}
+        ) from exc
+
+
+from wesup.api import directories, tasks  # noqa: E402, F401 - routes register on bp

@@ -1,0 +1,54 @@
+"""Chats and statuses over JSON: /api/chats and /api/statuses share one set of handlers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import jsonify, request
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from wesup.api import bp, json_body
+from wesup.directories import service
+
+DIRECTORIES: dict[str, dict[str, Callable[..., Any]]] = {
+    "chats": {
+        "list": service.chats,
+        "create": service.create_chat,
+        "update": service.update_chat,
+        "delete": service.delete_chat,
+    },
+    "statuses": {
+        "list": service.statuses,
+        "create": service.create_status,
+        "update": service.update_status,
+        "delete": service.delete_status,
+    },
+}
+KINDS = "<any(chats, statuses):kind>"
+
+
+@bp.get(f"/{KINDS}")
+def list_entries(kind: str) -> ResponseReturnValue:
+    """?archived=1 includes archived entries (still shown on old tasks)."""
+    entries = DIRECTORIES[kind]["list"](include_archived=request.args.get("archived") == "1")
+    return jsonify({kind: [entry.to_dict() for entry in entries]})
+
+
+@bp.post(f"/{KINDS}")
+def create_entry(kind: str) -> ResponseReturnValue:
+    entry = DIRECTORIES[kind]["create"](current_user, json_body())
+    return jsonify(entry.to_dict()), 201
+
+
+@bp.patch(f"/{KINDS}/<int:entry_id>")
+def update_entry(kind: str, entry_id: int) -> ResponseReturnValue:
+    entry = DIRECTORIES[kind]["update"](current_user, entry_id, json_body())
+    return jsonify(entry.to_dict())
+
+
+@bp.delete(f"/{KINDS}/<int:entry_id>")
+def delete_entry(kind: str, entry_id: int) -> ResponseReturnValue:
+    """Archived when still used by tasks, removed otherwise; the answer says which."""
+    return jsonify(DIRECTORIES[kind]["delete"](current_user, entry_id))

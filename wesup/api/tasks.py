@@ -1,0 +1,97 @@
+"""Tasks and comments over JSON; every write goes through wesup.tasks.service."""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+from wesup.api import bp, id_arg, json_body
+from wesup.events import latest_seq
+from wesup.tasks import service
+from wesup.timeutil import parse_period
+
+
+@bp.get("/session")
+def session_info() -> ResponseReturnValue:
+    """Who is signed in and the CSRF token an API client sends as X-CSRFToken."""
+    user = current_user
+    return jsonify(
+        user={"id": user.id, "name": user.name, "login": user.login, "role": user.role},
+        csrf_token=generate_csrf(),
+        seq=latest_seq(),
+    )
+
+
+@bp.get("/tasks")
+def list_tasks() -> ResponseReturnValue:
+    """?from=&to= (team days) plus agent, status, chat filters; `seq` dates the snapshot."""
+    seq = latest_seq()  # read first: anything newer reaches the page live or on replay
+    period = parse_period(request.args.get("from"), request.args.get("to"))
+    task_filter = service.TaskFilter(
+        agent_id=id_arg("agent"),
+        status_id=id_arg("status"),
+        chat_id=id_arg("chat"),
+        deleted=request.args.get("deleted") == "1" and current_user.can_edit_every_task,
+    )
+    tasks = service.tasks_in_period(period, task_filter)
+    return jsonify(
+        tasks=[task.to_dict() for task in tasks],
+        summary=service.summary(tasks),
+        period={"from": period.first.isoformat(), "to": period.last.isoformat()},
+        seq=seq,
+    )
+
+
+@bp.get("/tasks/mine")
+def my_tasks() -> ResponseReturnValue:
+    """The My tasks snapshot: open ones oldest first, then the ones closed today."""
+    seq = latest_seq()
+    return jsonify(
+        open=[task.to_dict() for task in service.open_tasks(current_user.id)],
+        closed_today=[task.to_dict() for task in service.closed_today(current_user.id)],
+        seq=seq,
+    )
+
+
+@bp.post("/tasks")
+def create_task() -> ResponseReturnValue:
+    task = service.create_task(current_user, json_body())
+    return jsonify(task=task.to_dict()), 201
+
+
+@bp.get("/tasks/<int:task_id>")
+def get_task(task_id: int) -> ResponseReturnValue:
+    task = service.get_task(task_id, current_user, include_deleted=True)
+    return jsonify(task=task.to_dict(), timeline=service.timeline(task))
+
+
+@bp.patch("/tasks/<int:task_id>")
+def update_task(task_id: int) -> ResponseReturnValue:
+    task = service.update_task(current_user, task_id, json_body())
+    return jsonify(task=task.to_dict())
+
+
+@bp.delete("/tasks/<int:task_id>")
+def delete_task(task_id: int) -> ResponseReturnValue:
+    task = service.delete_task(current_user, task_id, id_arg("version"))
+    return jsonify(task=task.to_dict())
+
+
+@bp.post("/tasks/<int:task_id>/restore")
+def restore_task(task_id: int) -> ResponseReturnValue:
+    task = service.restore_task(current_user, task_id)
+    return jsonify(task=task.to_dict())
+
+
+@bp.get("/tasks/<int:task_id>/comments")
+def list_comments(task_id: int) -> ResponseReturnValue:
+    task = service.get_task(task_id, current_user)
+    return jsonify(comments=[comment.to_dict() for comment in service.comments(task)])
+
+
+@bp.post("/tasks/<int:task_id>/comments")
+def add_comment(task_id: int) -> ResponseReturnValue:
+    comment = service.add_comment(current_user, task_id, json_body())
+    return jsonify(comment=comment.to_dict()), 201

@@ -1,0 +1,101 @@
+"""Configuration: defaults, then instance/config.py, then WESUP_* environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+ASYNC_MODES = ("eventlet", "gevent", "threading")
+
+
+class Defaults:
+    """Values used when neither instance/config.py nor the environment says otherwise."""
+
+    DATABASE_URL: str | None = None  # None: SQLite at instance/wesup.sqlite3
+    TIMEZONE = "Europe/Moscow"
+    ASYNC_MODE = "eventlet"
+    HOST = "127.0.0.1"
+    PORT = 5000
+    MESSAGE_QUEUE: str | None = None  # e.g. redis://127.0.0.1:6379/0 for several server processes
+    DEFAULT_LOCALE = "ru"
+    LANGUAGES = ("ru", "en")
+    PING_INTERVAL = 10  # seconds; with PING_TIMEOUT a dead socket is noticed within ~15 s
+    PING_TIMEOUT = 5
+    REPLAY_LIMIT = 500  # events a reconnecting page may catch up on before it must reload
+    REPLAY_MAX_AGE_HOURS = 24
+    AGE_WARN_MINUTES = 30  # wall board: a card turns amber
+    AGE_ALERT_MINUTES = 120  # wall board: a card turns red
+    SQL_ECHO = False
+
+
+# Environment variables read as WESUP_<NAME>; the type of the default decides the parsing.
+ENV_KEYS = {
+    "SECRET_KEY": str,
+    "DATABASE_URL": str,
+    "TIMEZONE": str,
+    "ASYNC_MODE": str,
+    "HOST": str,
+    "PORT": int,
+    "MESSAGE_QUEUE": str,
+    "DEFAULT_LOCALE": str,
+    "PING_INTERVAL": int,
+    "PING_TIMEOUT": int,
+    "REPLAY_LIMIT": int,
+    "REPLAY_MAX_AGE_HOURS": int,
+    "AGE_WARN_MINUTES": int,
+    "AGE_ALERT_MINUTES": int,
+}
+
+
+def env_overrides(environ: os._Environ[str] | dict[str, str] | None = None) -> dict[str, Any]:
+    """Read WESUP_* variables, so that a deployment needs no file edits."""
+    environ = os.environ if environ is None else environ
+    found: dict[str, Any] = {}
+    for key, cast in ENV_KEYS.items():
+        raw = environ.get(f"WESUP_{key}")
+        if raw not in (None, ""):
+            found[key] = cast(raw)
+    return found
+
+
+def load_secret_key(app: Flask) -> str:
+    """Keep one random secret per installation in instance/, never in the repository."""
+    path = Path(app.instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def configure(app: Flask, overrides: dict[str, Any] | None) -> None:
+    """Apply the loading order and derive the Flask and SQLAlchemy settings."""
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(env_overrides())
+    if overrides:
+        app.config.update(overrides)
+
+    if app.config["ASYNC_MODE"] not in ASYNC_MODES:
+        raise ValueError(f"WESUP_ASYNC_MODE must be one of {', '.join(ASYNC_MODES)}")
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = load_secret_key(app)
+
+    url = app.config.get("DATABASE_URL") or "sqlite:///" + str(
+        Path(app.instance_path) / "wesup.sqlite3"
+    )
+    for bare in ("postgres://", "postgresql://"):
+        if url.startswith(bare):  # psycopg2: the driver that also works under eventlet
+            url = "postgresql+psycopg2://" + url.removeprefix(bare)
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    app.config["SQLALCHEMY_ECHO"] = app.config["SQL_ECHO"]
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    app.config["BABEL_DEFAULT_LOCALE"] = app.config["DEFAULT_LOCALE"]
+    app.config["BABEL_DEFAULT_TIMEZONE"] = "UTC"

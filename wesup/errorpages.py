@@ -1,0 +1,85 @@
+"""Turn errors into answers: JSON under /api, a page elsewhere, never a traceback."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from wesup.errors import ServiceError
+from wesup.extensions import db
+
+CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+    429: "too_many_requests",
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/api"
+
+
+def json_error(
+    status: int, message: str, code: str | None = None, fields: dict | None = None
+) -> ResponseReturnValue:
+    body = {
+        "error": {
+            "code": code or CODES.get(status, "error"),
+            "message": message,
+            "fields": fields or {},
+        }
+    }
+    return jsonify(body), status
+
+
+def service_error_response(error: ServiceError) -> ResponseReturnValue:
+    """JSON for the API; the conflict carries the current task so the client can show it."""
+    body = error.to_dict()
+    if "current" in error.extra:
+        body["current"] = error.extra["current"]
+    return jsonify(body), error.status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(ServiceError)
+    def on_service_error(error: ServiceError) -> ResponseReturnValue:
+        if wants_json():
+            return service_error_response(error)
+        return render_template("error.html", status=error.status, message=error.message), (
+            error.status
+        )
+
+    @app.errorhandler(CSRFError)
+    def on_csrf_error(error: CSRFError) -> ResponseReturnValue:
+        message = _("The form has expired or the CSRF token is missing. Reload and try again.")
+        if wants_json():
+            return json_error(400, message, "csrf_failed")
+        return render_template("error.html", status=400, message=message), 400
+
+    @app.errorhandler(HTTPException)
+    def on_http_error(error: HTTPException) -> ResponseReturnValue:
+        status = error.code or 500
+        if wants_json():
+            return json_error(status, error.description or error.name)
+        return render_template("error.html", status=status, message=error.description), status
+
+    @app.errorhandler(Exception)
+    def on_unexpected(error: Exception) -> ResponseReturnValue:
+        app.logger.exception("unhandled error", exc_info=error)
+        db.session.rollback()
+        if app.config.get("TESTING") and app.config.get("PROPAGATE_TEST_ERRORS", True):
+            raise error
+        message = _("Something went wrong on our side. The change was not saved.")
+        if wants_json():
+            return json_error(500, message, "internal_error")
+        return render_template("error.html", status=500, message=message), 500

@@ -1,0 +1,93 @@
+"""The event log: record a change with its seq, commit, broadcast, and replay what a page missed."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+
+from wesup import realtime
+from wesup.extensions import db
+from wesup.models import TaskEvent, User, utcnow
+
+# PostgreSQL hands out sequence values before commit, so two writers could become visible
+# out of seq order and a catch-up "after seq N" could skip one. Event writers take this
+# transaction lock, which makes commit order equal seq order.
+_PG_EVENT_LOCK = 0x57E5_0001
+# Within one process, commit and emit under one lock so that live delivery is in seq order too.
+_commit_lock = threading.Lock()
+
+
+def record(
+    kind: str,
+    actor: User | None,
+    *,
+    task_id: int | None = None,
+    agent_id: int | None = None,
+    **data: Any,
+) -> TaskEvent:
+    """Add an event to the current transaction; the caller commits through publish()."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_EVENT_LOCK)))
+    event = TaskEvent(
+        kind=kind,
+        task_id=task_id,
+        agent_id=agent_id,
+        actor_id=actor.id if actor else None,
+        created_at=utcnow(),
+        data=data,
+    )
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def publish(event: TaskEvent) -> dict[str, Any]:
+    """Commit the change with its event, then send it to the rooms that should see it."""
+    with _commit_lock:
+        message = event.to_message()
+        db.session.commit()
+        realtime.broadcast(message, agent_id=event.agent_id)
+    return message
+
+
+def latest_seq() -> int:
+    """The seq a fresh snapshot is consistent with."""
+    return db.session.scalar(sa.select(sa.func.max(TaskEvent.seq))) or 0
+
+
+class ReplayTooOld(Exception):
+    """The gap cannot be replayed: the page must reload its snapshot."""
+
+
+def replay_after(seq: int, *, agent_id: int | None, board: bool) -> list[dict[str, Any]]:
+    """Events after seq that a page in these rooms would have received live, in order.
+
+    Raises ReplayTooOld when the gap is larger than REPLAY_LIMIT or older than
+    REPLAY_MAX_AGE_HOURS, or when seq is ahead of the log (the database was replaced).
+    """
+    config = current_app.config
+    newest = latest_seq()
+    if seq > newest:
+        raise ReplayTooOld("seq is ahead of the event log")
+    if seq == newest:
+        return []
+    query = sa.select(TaskEvent).where(TaskEvent.seq > seq)
+    if not board:
+        query = query.where(sa.or_(TaskEvent.task_id.is_(None), TaskEvent.agent_id == agent_id))
+    query = query.order_by(TaskEvent.seq).limit(config["REPLAY_LIMIT"] + 1)
+    events = db.session.execute(query).unique().scalars().all()
+    if len(events) > config["REPLAY_LIMIT"]:
+        raise ReplayTooOld("too many events missed")
+    if seq <= 0:
+        raise ReplayTooOld("the page has no snapshot yet")
+    first_missed_at = db.session.scalar(
+        sa.select(TaskEvent.created_at).where(TaskEvent.seq > seq).order_by(TaskEvent.seq).limit(1)
+    )
+    oldest_allowed = utcnow() - timedelta(hours=config["REPLAY_MAX_AGE_HOURS"])
+    if first_missed_at is not None and first_missed_at < oldest_allowed:
+        raise ReplayTooOld("the gap is too old")
+    return [event.to_message() for event in events]

@@ -1,0 +1,38 @@
+"""Languages: Russian and English, from Accept-Language unless the person chose one."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask, current_app, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from wesup.extensions import babel
+from wesup.timeutil import format_duration, to_team_time
+
+
+def select_locale() -> str | None:
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    return request.accept_languages.best_match(languages) or current_app.config["DEFAULT_LOCALE"]
+
+
+def team_time(value: datetime | None, fmt: str = "%d.%m %H:%M") -> str:
+    """A UTC datetime shown in the team's zone (templates: {{ task.received_at|team_time }})."""
+    local = to_team_time(value)
+    return local.strftime(fmt) if local else ""
+
+
+def duration(seconds: int) -> str:
+    """'1 h 12 min' in the reader's language."""
+    return format_duration(seconds, hours=_("h"), minutes=_("min"), days=_("d"))
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.filters["team_time"] = team_time
+    app.jinja_env.filters["duration"] = duration

@@ -1,0 +1,270 @@
+"""Database models: people, directories (chats, statuses), tasks, comments and the event log."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_login import UserMixin
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from wesup.extensions import db
+
+
+def utcnow() -> datetime:
+    """The one clock of the app: aware UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """Store UTC, hand back aware datetimes on every backend (SQLite drops the offset)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Role(enum.StrEnum):
+    """What a person may do; admin includes lead, lead includes agent."""
+
+    ADMIN = "admin"
+    LEAD = "lead"
+    AGENT = "agent"
+    VIEWER = "viewer"
+
+
+class StatusCategory(enum.StrEnum):
+    """The meaning of a status: it decides resolved_at and the board counters."""
+
+    NEW = "new"
+    ACTIVE = "active"
+    POSTPONED = "postponed"
+    DONE = "done"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    login: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(120))
+    password_hash: so.Mapped[str] = so.mapped_column(sa.String(256))
+    role: so.Mapped[str] = so.mapped_column(sa.String(16), default=Role.AGENT)
+    active: so.Mapped[bool] = so.mapped_column(default=True)
+    locale: so.Mapped[str | None] = so.mapped_column(sa.String(8))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses deactivated people
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def can_write_tasks(self) -> bool:
+        return self.role in (Role.ADMIN, Role.LEAD, Role.AGENT)
+
+    @property
+    def can_edit_every_task(self) -> bool:
+        return self.role in (Role.ADMIN, Role.LEAD)
+
+    @property
+    def can_edit_directories(self) -> bool:
+        return self.role in (Role.ADMIN, Role.LEAD)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    def brief(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name}
+
+
+class Chat(db.Model):
+    """A team chat that requests come from."""
+
+    __tablename__ = "chats"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(120))
+    note: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    archived_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "note": self.note,
+            "archived": self.archived_at is not None,
+        }
+
+
+class Status(db.Model):
+    """A stage of a task, with a color for the chips and a category for its meaning."""
+
+    __tablename__ = "statuses"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(64))
+    color: so.Mapped[str] = so.mapped_column(sa.String(7))
+    category: so.Mapped[str] = so.mapped_column(sa.String(16))
+    position: so.Mapped[int] = so.mapped_column(default=0)
+    archived_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "color": self.color,
+            "category": self.category,
+            "position": self.position,
+            "archived": self.archived_at is not None,
+        }
+
+
+class Task(db.Model):
+    """One request from a chat, owned by an agent, moving through statuses."""
+
+    __tablename__ = "tasks"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    title: so.Mapped[str] = so.mapped_column(sa.String(300))
+    description: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    chat_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("chats.id"))
+    status_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("statuses.id"))
+    agent_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    received_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, index=True)
+    resolved_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime, index=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    deleted_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    last_comment: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    version: so.Mapped[int] = so.mapped_column(default=1)
+
+    chat: so.Mapped[Chat | None] = so.relationship(lazy="joined")
+    status: so.Mapped[Status] = so.relationship(lazy="joined")
+    agent: so.Mapped[User] = so.relationship(lazy="joined")
+
+    # An UPDATE carries "WHERE version = :old": two writers can never both win.
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "description": self.description,
+            "chat": {"id": self.chat.id, "name": self.chat.name} if self.chat else None,
+            "status": {
+                "id": self.status.id,
+                "name": self.status.name,
+                "color": self.status.color,
+                "category": self.status.category,
+            },
+            "agent": self.agent.brief(),
+            "received_at": _iso(self.received_at),
+            "resolved_at": _iso(self.resolved_at),
+            "created_at": _iso(self.created_at),
+            "updated_at": _iso(self.updated_at),
+            "deleted": self.deleted_at is not None,
+            "version": self.version,
+            "last_comment": self.last_comment,
+        }
+
+
+class Comment(db.Model):
+    __tablename__ = "comments"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    task_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("tasks.id"), index=True)
+    author_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
+    body: so.Mapped[str] = so.mapped_column(sa.Text)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+
+    author: so.Mapped[User] = so.relationship(lazy="joined")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "task_id": self.task_id,
+            "author": self.author.brief(),
+            "body": self.body,
+            "created_at": _iso(self.created_at),
+        }
+
+
+class TaskEvent(db.Model):
+    """The audit log and the live feed: every change, numbered by a strictly increasing seq.
+
+    Task events carry the task's agent so that replay can send each page only what it
+    would have received live; directory events have no task and go to everybody.
+    """
+
+    __tablename__ = "task_events"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    seq: so.Mapped[int] = so.mapped_column(primary_key=True, autoincrement=True)
+    kind: so.Mapped[str] = so.mapped_column(sa.String(32))
+    task_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("tasks.id"), index=True)
+    agent_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    actor_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, index=True)
+    data: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON, default=dict)
+
+    actor: so.Mapped[User | None] = so.relationship(foreign_keys=[actor_id], lazy="joined")
+
+    def to_message(self) -> dict[str, Any]:
+        """The shape every client receives, live or on replay."""
+        return {
+            "seq": self.seq,
+            "kind": self.kind,
+            "task_id": self.task_id,
+            "actor": self.actor.brief() if self.actor else None,
+            "at": _iso(self.created_at),
+            **self.data,
+        }
+
+
+class KioskToken(db.Model):
+    """A read-only link for the wall-board TV; revoking it cuts its sockets at once."""
+
+    __tablename__ = "kiosk_tokens"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(120))
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None

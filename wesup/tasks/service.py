@@ -1,0 +1,370 @@
+"""Every change to a task goes through here: authorize, validate, write, record, broadcast."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm.exc import StaleDataError
+
+from wesup import events, validate
+from wesup.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from wesup.extensions import db
+from wesup.models import Chat, Comment, Status, StatusCategory, Task, TaskEvent, User, utcnow
+from wesup.timeutil import Period, day_start, parse_local_datetime, today
+
+TITLE_MAX = 300
+DESCRIPTION_MAX = 10_000
+COMMENT_MAX = 5_000
+CLOCK_SKEW = timedelta(minutes=5)
+TIMELINE_KINDS = (
+    "task.created",
+    "task.updated",
+    "task.status",
+    "task.commented",
+    "task.deleted",
+    "task.restored",
+)
+
+
+# --- permissions ---------------------------------------------------------------------------
+
+
+def can_edit(actor: User, task: Task) -> bool:
+    """Agents edit their own tasks; leads and admins edit every task; viewers edit none."""
+    if actor.can_edit_every_task:
+        return True
+    return actor.can_write_tasks and task.agent_id == actor.id
+
+
+def _require_writer(actor: User) -> None:
+    if not actor.can_write_tasks:
+        raise Forbidden(_("Your role cannot change tasks."))
+
+
+def _require_editor(actor: User, task: Task) -> None:
+    if not can_edit(actor, task):
+        raise Forbidden(_("Only the task's agent or a lead can change this task."))
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def get_task(task_id: int, actor: User, *, include_deleted: bool = False) -> Task:
+    """A task by id; deleted ones only for those who may restore them."""
+    task = db.session.get(Task, task_id)
+    if task is None:
+        raise NotFound(_("No such task."))
+    if task.deleted_at is not None and not (include_deleted and actor.can_edit_every_task):
+        raise NotFound(_("No such task."))
+    return task
+
+
+@dataclass(frozen=True)
+class TaskFilter:
+    agent_id: int | None = None
+    status_id: int | None = None
+    chat_id: int | None = None
+    deleted: bool = False
+
+
+def tasks_in_period(period: Period, task_filter: TaskFilter | None = None) -> list[Task]:
+    """Tasks open at any moment of the period: received before it ends, not resolved before it
+    starts. Yesterday's unresolved tasks therefore stay on today's board."""
+    task_filter = task_filter or TaskFilter()
+    query = (
+        sa.select(Task)
+        .where(Task.received_at < period.end)
+        .where(sa.or_(Task.resolved_at.is_(None), Task.resolved_at >= period.start))
+    )
+    if task_filter.deleted:
+        query = query.where(Task.deleted_at.is_not(None))
+    else:
+        query = query.where(Task.deleted_at.is_(None))
+    if task_filter.agent_id:
+        query = query.where(Task.agent_id == task_filter.agent_id)
+    if task_filter.status_id:
+        query = query.where(Task.status_id == task_filter.status_id)
+    if task_filter.chat_id:
+        query = query.where(Task.chat_id == task_filter.chat_id)
+    return list(db.session.execute(query.order_by(Task.received_at, Task.id)).scalars())
+
+
+def open_tasks(agent_id: int | None = None) -> list[Task]:
+    """Unresolved tasks, oldest first; one agent's or everybody's."""
+    query = sa.select(Task).where(Task.resolved_at.is_(None), Task.deleted_at.is_(None))
+    if agent_id is not None:
+        query = query.where(Task.agent_id == agent_id)
+    return list(db.session.execute(query.order_by(Task.received_at, Task.id)).scalars())
+
+
+def closed_today(agent_id: int | None = None) -> list[Task]:
+    """Tasks resolved since the team's midnight, newest first."""
+    query = sa.select(Task).where(Task.resolved_at >= day_start(today()), Task.deleted_at.is_(None))
+    if agent_id is not None:
+        query = query.where(Task.agent_id == agent_id)
+    return list(db.session.execute(query.order_by(Task.resolved_at.desc())).scalars())
+
+
+def summary(tasks: list[Task]) -> dict[str, int]:
+    """Counters of the summary line: open (not postponed), postponed, resolved."""
+    counts = {"open": 0, "postponed": 0, "resolved": 0}
+    for task in tasks:
+        if task.resolved_at is not None:
+            counts["resolved"] += 1
+        elif task.status.category == StatusCategory.POSTPONED:
+            counts["postponed"] += 1
+        else:
+            counts["open"] += 1
+    return counts
+
+
+def comments(task: Task) -> list[Comment]:
+    query = sa.select(Comment).where(Comment.task_id == task.id).order_by(Comment.id)
+    return list(db.session.execute(query).scalars())
+
+
+def timeline(task: Task) -> list[dict[str, Any]]:
+    """Comments and status changes with author and time, from the event log."""
+    query = (
+        sa.select(TaskEvent)
+        .where(TaskEvent.task_id == task.id, TaskEvent.kind.in_(TIMELINE_KINDS))
+        .order_by(TaskEvent.seq)
+    )
+    return [event.to_message() for event in db.session.execute(query).unique().scalars()]
+
+
+def default_status() -> Status | None:
+    """The first status of category `new`: what a quick-added task starts with."""
+    query = (
+        sa.select(Status)
+        .where(Status.category == StatusCategory.NEW, Status.archived_at.is_(None))
+        .order_by(Status.position, Status.id)
+        .limit(1)
+    )
+    return db.session.execute(query).scalar_one_or_none()
+
+
+# --- validation ----------------------------------------------------------------------------
+
+
+def _pick_chat(chat_id: int | None, current: Chat | None, errors: dict[str, str]) -> Chat | None:
+    if chat_id is None:
+        return None
+    if current is not None and current.id == chat_id:
+        return current  # an archived chat stays on the tasks that already have it
+    chat = db.session.get(Chat, chat_id)
+    if chat is None or chat.archived_at is not None:
+        errors["chat_id"] = _("Choose a chat from the list.")
+        return None
+    return chat
+
+
+def _pick_status(status_id: int, current: Status | None, errors: dict[str, str]) -> Status | None:
+    if current is not None and current.id == status_id:
+        return current
+    status = db.session.get(Status, status_id)
+    if status is None or status.archived_at is not None:
+        errors["status_id"] = _("Choose a status from the list.")
+        return None
+    return status
+
+
+def _parse_received_at(data: dict[str, Any], errors: dict[str, str]) -> datetime | None:
+    raw = data.get("received_at")
+    if raw is None or raw == "":
+        return None
+    if not isinstance(raw, str):
+        errors["received_at"] = _("Use a date and time.")
+        return None
+    try:
+        value = parse_local_datetime(raw)
+    except ValueError:
+        errors["received_at"] = _("Use a date and time.")
+        return None
+    if value > utcnow() + CLOCK_SKEW:
+        errors["received_at"] = _("A request cannot arrive in the future.")
+        return None
+    return value
+
+
+def _apply_status(task: Task, status: Status, now: datetime) -> None:
+    """Entering a `done` status resolves the task; leaving it reopens the task."""
+    if status.category == StatusCategory.DONE:
+        if task.resolved_at is None:
+            task.resolved_at = max(now, task.received_at)
+    else:
+        task.resolved_at = None
+    task.status = status
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+def create_task(actor: User, data: dict[str, Any]) -> Task:
+    """Log a request in a few seconds: only the title is required."""
+    _require_writer(actor)
+    errors: dict[str, str] = {}
+    title = validate.text(data, "title", errors, max_length=TITLE_MAX, required=True)
+    description = validate.text(data, "description", errors, max_length=DESCRIPTION_MAX)
+    chat = _pick_chat(validate.integer(data, "chat_id", errors), None, errors)
+    status_id = validate.integer(data, "status_id", errors)
+    status = _pick_status(status_id, None, errors) if status_id else default_status()
+    if status is None and "status_id" not in errors:
+        errors["status_id"] = _("Create a status of category 'new' first.")
+    received_at = _parse_received_at(data, errors)
+    if errors:
+        raise ValidationFailed(_("The task was not saved."), errors)
+
+    now = utcnow()
+    task = Task(
+        title=title,
+        description=description or "",
+        chat=chat,
+        agent=actor,
+        received_at=received_at or now,
+        created_at=now,
+        updated_at=now,
+    )
+    _apply_status(task, status, now)
+    db.session.add(task)
+    db.session.flush()
+    _publish_task("task.created", actor, task)
+    return task
+
+
+EDITABLE = ("title", "description", "chat_id", "status_id", "received_at")
+
+
+def update_task(actor: User, task_id: int, data: dict[str, Any]) -> Task:
+    """Edit fields or change the status; `version` must match what the editor saw."""
+    task = get_task(task_id, actor)
+    _require_editor(actor, task)
+    errors: dict[str, str] = {}
+    version = validate.integer(data, "version", errors)
+    if version is None and "version" not in errors:
+        errors["version"] = _("This field is required.")
+    if errors:
+        raise ValidationFailed(_("The task was not saved."), errors)
+    if version != task.version:
+        raise Conflict(
+            _("Somebody changed this task first. Look at the current version and try again."),
+            current=task.to_dict(),
+        )
+
+    changes: dict[str, list[Any]] = {}
+    if "title" in data:
+        title = validate.text(data, "title", errors, max_length=TITLE_MAX, required=True)
+        if title is not None and title != task.title:
+            changes["title"] = [task.title, title]
+    if "description" in data:
+        description = validate.text(data, "description", errors, max_length=DESCRIPTION_MAX)
+        if description is not None and description != task.description:
+            changes["description"] = [task.description, description]
+    new_chat: Chat | None = task.chat
+    if "chat_id" in data:
+        chat_id = validate.integer(data, "chat_id", errors)
+        new_chat = _pick_chat(chat_id, task.chat, errors)
+        if "chat_id" not in errors and new_chat is not task.chat:
+            changes["chat"] = [_name(task.chat), _name(new_chat)]
+    new_status = task.status
+    if "status_id" in data:
+        status_id = validate.integer(data, "status_id", errors)
+        if status_id is None:
+            errors.setdefault("status_id", _("This field is required."))
+        else:
+            new_status = _pick_status(status_id, task.status, errors) or task.status
+            if new_status is not task.status:
+                changes["status"] = [task.status.name, new_status.name]
+    received_at = task.received_at
+    if "received_at" in data:
+        received_at = _parse_received_at(data, errors) or task.received_at
+        if task.resolved_at and received_at > task.resolved_at:
+            errors["received_at"] = _("A task cannot be received after it was resolved.")
+        elif received_at != task.received_at:
+            changes["received_at"] = [task.received_at.isoformat(), received_at.isoformat()]
+    if errors:
+        raise ValidationFailed(_("The task was not saved."), errors)
+    if not changes:
+        return task
+
+    now = utcnow()
+    if "title" in changes:
+        task.title = changes["title"][1]
+    if "description" in changes:
+        task.description = changes["description"][1]
+    task.chat = new_chat
+    task.received_at = received_at
+    if "status" in changes:
+        _apply_status(task, new_status, now)
+    task.updated_at = now
+    kind = "task.status" if "status" in changes else "task.updated"
+    _publish_task(kind, actor, task, changes=changes)
+    return task
+
+
+def delete_task(actor: User, task_id: int, version: int | None = None) -> Task:
+    """Soft delete: the row stays, the event log keeps who did it, a lead can restore it."""
+    task = get_task(task_id, actor)
+    _require_editor(actor, task)
+    if version is not None and version != task.version:
+        raise Conflict(_("Somebody changed this task first."), current=task.to_dict())
+    now = utcnow()
+    task.deleted_at = now
+    task.updated_at = now
+    _publish_task("task.deleted", actor, task)
+    return task
+
+
+def restore_task(actor: User, task_id: int) -> Task:
+    """Bring back a deleted task; leads and admins only."""
+    if not actor.can_edit_every_task:
+        raise Forbidden(_("Only a lead or an admin can restore tasks."))
+    task = get_task(task_id, actor, include_deleted=True)
+    if task.deleted_at is None:
+        raise Conflict(_("This task is not deleted."), current=task.to_dict())
+    task.deleted_at = None
+    task.updated_at = utcnow()
+    _publish_task("task.restored", actor, task)
+    return task
+
+
+def add_comment(actor: User, task_id: int, data: dict[str, Any]) -> Comment:
+    """A note on the task's timeline; the newest one shows on the board."""
+    task = get_task(task_id, actor)
+    _require_editor(actor, task)
+    errors: dict[str, str] = {}
+    body = validate.text(data, "body", errors, max_length=COMMENT_MAX, required=True)
+    if errors:
+        raise ValidationFailed(_("The comment was not saved."), errors)
+    now = utcnow()
+    comment = Comment(task_id=task.id, author=actor, body=body, created_at=now)
+    db.session.add(comment)
+    task.last_comment = body
+    task.updated_at = now
+    db.session.flush()
+    _publish_task("task.commented", actor, task, comment=comment.to_dict())
+    return comment
+
+
+def _publish_task(kind: str, actor: User, task: Task, **data: Any) -> None:
+    """Flush (bumping the version), record the event with the task as it now is, commit, emit."""
+    try:
+        db.session.flush()
+    except StaleDataError as exc:
+        db.session.rollback()
+        fresh = db.session.get(Task, task.id)
+        raise Conflict(
+            _("Somebody changed this task first."), current=fresh.to_dict() if fresh else None
+        ) from exc
+    event = events.record(
+        kind, actor, task_id=task.id, agent_id=task.agent_id, task=task.to_dict(), **data
+    )
+    events.publish(event)
+
+
+def _name(chat: Chat | None) -> str | None:
+    return chat.name if chat else None

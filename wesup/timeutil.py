@@ -1,0 +1,113 @@
+"""Team time zone, day boundaries, periods and durations: computed here and nowhere else."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import current_app
+
+from wesup.errors import ValidationFailed
+
+
+def team_zone() -> ZoneInfo:
+    """The zone that decides where a working day starts and ends."""
+    try:
+        return ZoneInfo(current_app.config["TIMEZONE"])
+    except ZoneInfoNotFoundError as exc:
+        raise RuntimeError(f"unknown WESUP_TIMEZONE {current_app.config['TIMEZONE']!r}") from exc
+
+
+def today() -> date:
+    return datetime.now(team_zone()).date()
+
+
+def day_start(day: date) -> datetime:
+    """Midnight of a team day, in UTC."""
+    return datetime.combine(day, time.min, tzinfo=team_zone()).astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Period:
+    """Team days first..last inclusive, as the UTC half-open range [start, end)."""
+
+    first: date
+    last: date
+
+    @property
+    def start(self) -> datetime:
+        return day_start(self.first)
+
+    @property
+    def end(self) -> datetime:
+        return day_start(self.last + timedelta(days=1))
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+    def shifted(self, days: int) -> Period:
+        """The period of the same length moved by whole days (previous / next buttons)."""
+        step = timedelta(days=days)
+        return Period(self.first + step, self.last + step)
+
+
+MAX_PERIOD_DAYS = 366
+
+
+def parse_period(first: str | None, last: str | None) -> Period:
+    """Parse ?from=&to= (YYYY-MM-DD, team days); both missing means today."""
+    errors: dict[str, str] = {}
+    parsed: dict[str, date | None] = {}
+    for name, raw in (("from", first), ("to", last)):
+        if not raw:
+            parsed[name] = None
+            continue
+        try:
+            parsed[name] = date.fromisoformat(raw)
+        except ValueError:
+            errors[name] = "Use the date format YYYY-MM-DD."
+    if errors:
+        raise ValidationFailed("The period is not valid.", errors)
+    start = parsed["from"] or parsed["to"] or today()
+    end = parsed["to"] or start
+    if end < start:
+        raise ValidationFailed("The period ends before it starts.", {"to": "Before 'from'."})
+    if (end - start).days >= MAX_PERIOD_DAYS:
+        raise ValidationFailed("The period is longer than a year.", {"to": "Too far from 'from'."})
+    return Period(start, end)
+
+
+def parse_local_datetime(raw: str) -> datetime:
+    """Accept ISO 8601 with an offset, or a naive datetime-local value in the team zone."""
+    try:
+        value = datetime.fromisoformat(raw.strip())
+    except ValueError as exc:
+        raise ValueError("not a date and time") from exc
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=team_zone())
+    return value.astimezone(UTC)
+
+
+def to_team_time(value: datetime | None) -> datetime | None:
+    return value.astimezone(team_zone()) if value else None
+
+
+def duration_seconds(received_at: datetime, resolved_at: datetime | None, now: datetime) -> int:
+    """Time to resolve, or time open so far."""
+    return max(0, int(((resolved_at or now) - received_at).total_seconds()))
+
+
+def format_duration(
+    seconds: int, *, days: str = "d", hours: str = "h", minutes: str = "min"
+) -> str:
+    """'1 h 12 min': the same wording as the live timers in static/js/timefmt.js."""
+    total_minutes = seconds // 60
+    total_hours, mins = divmod(total_minutes, 60)
+    day_count, hour_count = divmod(total_hours, 24)
+    if day_count:
+        return f"{day_count} {days} {hour_count} {hours}"
+    if hour_count:
+        return f"{hour_count} {hours} {mins} {minutes}"
+    return f"{mins} {minutes}"

@@ -1,0 +1,166 @@
+"""People: create, edit, deactivate, reset passwords, and the one-time first-admin setup."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from wesup import validate
+from wesup.errors import Forbidden, NotFound, ValidationFailed
+from wesup.extensions import db
+from wesup.models import Role, User
+
+ROLES = tuple(role.value for role in Role)
+PASSWORD_MIN = 8
+LOGIN_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-@")
+
+
+def _require_admin(actor: User | None) -> None:
+    if actor is not None and not actor.is_admin:
+        raise Forbidden(_("Only an admin can manage people."))
+
+
+def all_users() -> list[User]:
+    return list(db.session.execute(sa.select(User).order_by(sa.func.lower(User.name))).scalars())
+
+
+def agents() -> list[User]:
+    """People who own tasks: the agent filter and the wall-board lanes."""
+    query = (
+        sa.select(User)
+        .where(User.active.is_(True), User.role.in_((Role.AGENT, Role.LEAD, Role.ADMIN)))
+        .order_by(sa.func.lower(User.name))
+    )
+    return list(db.session.execute(query).scalars())
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(_("No such person."))
+    return user
+
+
+def _password(data: dict[str, Any], errors: dict[str, str], *, required: bool) -> str | None:
+    raw = data.get("password")
+    if raw in (None, "") and not required:
+        return None
+    if not isinstance(raw, str) or len(raw) < PASSWORD_MIN:
+        errors["password"] = _("At least %(n)d characters.", n=PASSWORD_MIN)
+        return None
+    return raw
+
+
+def _login(data: dict[str, Any], errors: dict[str, str], *, exclude: int | None) -> str | None:
+    login = validate.text(data, "login", errors, max_length=64, required=True)
+    if login is None:
+        return None
+    login = login.lower()
+    if not set(login) <= LOGIN_CHARS:
+        errors["login"] = _("Use Latin letters, digits, dots, dashes and underscores.")
+        return None
+    taken = db.session.scalar(sa.select(User.id).where(User.login == login))
+    if taken is not None and taken != exclude:
+        errors["login"] = _("This login is taken.")
+        return None
+    return login
+
+
+def create_user(actor: User | None, data: dict[str, Any]) -> User:
+    """actor None means the CLI or the first-run setup, which act as the installation itself."""
+    _require_admin(actor)
+    errors: dict[str, str] = {}
+    login = _login(data, errors, exclude=None)
+    name = validate.text(data, "name", errors, max_length=120, required=True)
+    role = validate.choice(data, "role", errors, ROLES) or Role.AGENT
+    password = _password(data, errors, required=True)
+    if errors:
+        raise ValidationFailed(_("The person was not saved."), errors)
+    user = User(login=login, name=name, role=role, active=True)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def update_user(actor: User | None, user_id: int, data: dict[str, Any]) -> User:
+    """Edit name, login, role, active flag and, when given, the password."""
+    _require_admin(actor)
+    user = get_user(user_id)
+    errors: dict[str, str] = {}
+    login = _login(data, errors, exclude=user.id) if "login" in data else user.login
+    name = validate.text(data, "name", errors, max_length=120, required=True)
+    role = validate.choice(data, "role", errors, ROLES) or user.role
+    active = bool(data.get("active", user.active))
+    password = _password(data, errors, required=False)
+    if actor is not None and actor.id == user.id and (role != Role.ADMIN or not active):
+        errors["role"] = _("You cannot remove your own admin rights.")
+    if errors:
+        raise ValidationFailed(_("The person was not saved."), errors)
+    user.login = login
+    user.name = name or user.name
+    user.role = role
+    user.active = active
+    if password:
+        user.set_password(password)
+    db.session.commit()
+    return user
+
+
+def set_locale(user: User, locale: str | None) -> None:
+    """A person's language override; None follows the browser."""
+    if locale not in (None, *current_app.config["LANGUAGES"]):
+        raise ValidationFailed(_("Unknown language."), {"locale": _("Unknown language.")})
+    user.locale = locale
+    db.session.commit()
+
+
+def authenticate(login: str, password: str) -> User | None:
+    user = db.session.execute(
+        sa.select(User).where(User.login == login.strip().lower())
+    ).scalar_one_or_none()
+    if user is None or not user.active or not user.check_password(password):
+        return None
+    return user
+
+
+# --- first run -----------------------------------------------------------------------------
+
+
+def has_users() -> bool:
+    return bool(db.session.scalar(sa.select(sa.func.count(User.id))))
+
+
+def _setup_token_path() -> Path:
+    return Path(current_app.instance_path) / "setup_token"
+
+
+def setup_token() -> str | None:
+    """The one-time token for creating the first admin, while nobody exists yet."""
+    if has_users():
+        _setup_token_path().unlink(missing_ok=True)
+        return None
+    path = _setup_token_path()
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(24))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def check_setup_token(candidate: str | None) -> bool:
+    token = setup_token()
+    return bool(token and candidate and hmac.compare_digest(token, candidate))
+
+
+def create_first_admin(token: str | None, data: dict[str, Any]) -> User:
+    if not check_setup_token(token):
+        raise Forbidden(_("This setup link is no longer valid."))
+    user = create_user(None, {**data, "role": Role.ADMIN})
+    _setup_token_path().unlink(missing_ok=True)
+    return user
