@@ -1,0 +1,145 @@
+// The one live connection every live page uses: connect, catch up by seq, apply, freshness.
+//
+//   import { startLive } from "./live.js";
+//   const live = startLive({
+//     view: "board",                 // "mine" | "board" | "wall": which rooms to join
+//     seq: Number(document.body.dataset.seq),   // seq of the server-rendered snapshot
+//     on: { "task.created": (msg) => ..., "chat.updated": (msg) => ... },  // by event kind
+//     onEvent: (msg) => ...,         // optional: every applied event, after `on`
+//     onPresence: (online) => ...,   // optional: [{id, name}] of people with WeSup open
+//     reload: async () => seq,       // fetch a fresh snapshot, re-render, return its seq
+//   });
+//
+// Socket.IO delivers at most once. The page keeps the seq of the last event it applied and
+// sends it on every (re)connect; the server replays what came after, or says "reload" when the
+// gap is too old or too large. Applying an event twice is harmless: seen seqs are skipped, and
+// tasks carry a version so an older snapshot never overwrites a newer one (acceptTask).
+
+/* global io */
+
+const STALE_AFTER_MS = 30_000;
+const SEEN_LIMIT = 5000;
+
+export function startLive({ view, seq = 0, on = {}, onEvent, onPresence, reload }) {
+  const state = {
+    seq: Number.isFinite(seq) ? seq : 0,
+    seen: new Set(),
+    dataAt: new Date(),
+    connected: false,
+    lostAt: null,
+    reloading: null,
+  };
+  const indicator = document.querySelector("[data-freshness]");
+
+  const socket = io({
+    auth: (send) => send({ view, since: state.seq }),
+    reconnection: true,
+    reconnectionDelay: 1000,
+    reconnectionDelayMax: 10_000,
+    randomizationFactor: 0.5,
+  });
+
+  function apply(message) {
+    if (state.seen.has(message.seq)) return false;
+    state.seen.add(message.seq);
+    if (state.seen.size > SEEN_LIMIT) {
+      state.seen = new Set([...state.seen].slice(-SEEN_LIMIT / 2));
+    }
+    const handler = on[message.kind];
+    if (handler) handler(message);
+    if (onEvent) onEvent(message);
+    if (message.seq > state.seq) state.seq = message.seq;
+    state.dataAt = new Date();
+    return true;
+  }
+
+  async function reloadSnapshot(reason) {
+    if (!reload) return;
+    if (!state.reloading) {
+      state.reloading = (async () => {
+        try {
+          const fresh = await reload(reason);
+          if (Number.isFinite(fresh)) {
+            state.seq = fresh;
+            state.seen.clear();
+          }
+          state.dataAt = new Date();
+        } finally {
+          state.reloading = null;
+          render();
+        }
+      })();
+    }
+    return state.reloading;
+  }
+
+  socket.on("connect", () => {
+    state.connected = true;
+    state.lostAt = null;
+    render();
+  });
+  socket.on("disconnect", (reason) => {
+    state.connected = false;
+    state.lostAt = new Date();
+    render();
+    // A server-side disconnect does not reconnect by itself; a restart looks like one.
+    if (reason === "io server disconnect") setTimeout(() => socket.connect(), 1000);
+  });
+  socket.on("connect_error", () => {
+    if (state.connected) return;
+    if (!state.lostAt) state.lostAt = new Date();
+    render();
+    // Refused by the server (signed out, kiosk link revoked): keep trying slowly, so that
+    // a restarted server or a fresh sign-in in another tab brings the page back.
+    if (!socket.active) setTimeout(() => socket.connect(), 5000);
+  });
+  socket.on("event", (message) => {
+    apply(message);
+    render();
+  });
+  socket.on("replay", ({ events, seq: upTo }) => {
+    for (const message of events) apply(message);
+    if (upTo > state.seq) state.seq = upTo;
+    state.dataAt = new Date();
+    render();
+  });
+  socket.on("reload", ({ reason }) => reloadSnapshot(reason));
+  socket.on("presence", ({ online }) => onPresence && onPresence(online));
+
+  function render() {
+    if (!indicator) return;
+    indicator.hidden = false;
+    const asOf = state.dataAt.toLocaleTimeString();
+    if (state.connected) {
+      indicator.textContent = indicator.dataset.liveLabel || "Live";
+      indicator.className = "freshness live";
+      indicator.title = "";
+      return;
+    }
+    const label = indicator.dataset.reconnectingLabel || "Reconnecting… data as of";
+    indicator.textContent = `${label} ${asOf}`;
+    const long = state.lostAt && Date.now() - state.lostAt.getTime() > STALE_AFTER_MS;
+    indicator.className = long ? "freshness offline stale" : "freshness offline";
+  }
+  setInterval(render, 1000);
+  render();
+
+  return {
+    socket,
+    get seq() {
+      return state.seq;
+    },
+    get connected() {
+      return state.connected;
+    },
+    reload: reloadSnapshot,
+  };
+}
+
+// Keep the newest version of each task: an event replayed late never rolls a row back.
+export function acceptTask(known, task) {
+  const current = known.get(task.id);
+  if (current && current.version > task.version) return false;
+  known.set(task.id, task);
+  return true;
+}
