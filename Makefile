@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
 
 .PHONY: run test lint format install install-test translations browser bench clean
 
@@ -31,11 +32,14 @@ $(STAMP): $(BIN)/python setup.cfg package.json package-lock.json
 
 install: $(STAMP)
 
-install-test: $(STAMP)
+$(TEST_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install-test: $(TEST_STAMP)
 
 translations: install
-	$(BIN)/pybabel compile -q -d wesup/translations
+	$(BIN)/pybabel compile --statistics -d wesup/translations
 
 # Browser tests drive Debian's chromium; install it when missing and we may (root).
 browser:

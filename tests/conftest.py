@@ -6,20 +6,27 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
+import jinja2
+import jinja2.bccache
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.security import generate_password_hash
 
 from wesup import create_app
 from wesup.directories.service import seed_defaults
 from wesup.extensions import db, socketio
-from wesup.models import Chat, Role, Status, Task, User
+from wesup.models import Chat, Comment, Role, Status, Task, TaskEvent, User
 from wesup.realtime import presence
 
 PASSWORD = "correct horse battery"
+# The app's hashing is deliberately slow; people made by the builders get a cheap hash of the
+# same password, so that signing in stays fast (the real hashing is tested through the service).
+PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
 POSTGRES_URL = os.environ.get("WESUP_TEST_DATABASE_URL")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -34,8 +41,14 @@ def database_urls() -> list[Any]:
     return urls
 
 
+@pytest.fixture
+def app_config() -> dict[str, Any]:
+    """Extra settings for the app; override with @pytest.mark.parametrize("app_config", [...])."""
+    return {}
+
+
 @pytest.fixture(params=database_urls())
-def app(request: pytest.FixtureRequest, tmp_path) -> Iterator[Flask]:
+def app(request: pytest.FixtureRequest, tmp_path, app_config: dict[str, Any]) -> Iterator[Flask]:
     url = request.param
     app = create_app(
         {
@@ -46,6 +59,11 @@ def app(request: pytest.FixtureRequest, tmp_path) -> Iterator[Flask]:
             "MESSAGE_QUEUE": None,
             "TIMEZONE": "Europe/Moscow",
             "WTF_CSRF_ENABLED": True,
+            # a test database needs no durability: PostgreSQL commits without waiting for disk
+            "SQLALCHEMY_ENGINE_OPTIONS": (
+                {"connect_args": {"options": "-c synchronous_commit=off"}} if url else {}
+            ),
+            **app_config,
         }
     )
     app.instance_path = str(tmp_path)  # setup token and other runtime files stay per test
@@ -53,22 +71,66 @@ def app(request: pytest.FixtureRequest, tmp_path) -> Iterator[Flask]:
     # (a shared one would share flask.g, and with it Flask-Login's cached user).
     with app.app_context():
         if url:
-            _reset_postgres()
-        db.create_all()
+            _empty_postgres(url)
+        else:
+            db.create_all()
         seed_defaults("en")
     presence.clear()
+    app.jinja_env.bytecode_cache = _TEMPLATES
     yield app
     with app.app_context():
-        if url:
-            _reset_postgres()
+        db.session.remove()
         db.engine.dispose()
 
 
-def _reset_postgres() -> None:
+# PostgreSQL URLs whose schema this test run built with create_all().
+_BUILT_SCHEMAS: set[str] = set()
+
+
+def _empty_postgres(url: str) -> None:
+    """An empty database with the models' schema. Emptying the tables is much faster than
+    rebuilding them, so rebuild only when this run has not built them or somebody else (a
+    migration test, a server process) has changed the set of tables since."""
     db.session.remove()
+    tables = set(db.metadata.tables)
     with db.engine.begin() as connection:
+        present = set(
+            connection.scalars(
+                sa.text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+            )
+        )
+        if url in _BUILT_SCHEMAS and present == tables:
+            # DELETE and restarting the id sequences beats TRUNCATE on tables this small
+            for table in reversed(db.metadata.sorted_tables):
+                connection.execute(table.delete())
+            for table in db.metadata.sorted_tables:
+                for column in table.primary_key.columns:
+                    connection.execute(
+                        sa.text("SELECT setval(pg_get_serial_sequence(:t, :c), 1, false)"),
+                        {"t": table.name, "c": column.name},
+                    )
+            return
         connection.execute(sa.text("DROP SCHEMA public CASCADE"))
         connection.execute(sa.text("CREATE SCHEMA public"))
+    db.create_all()
+    _BUILT_SCHEMAS.add(url)
+
+
+class _MemoryBytecodeCache(jinja2.BytecodeCache):
+    """Every test builds a new app; sharing compiled templates saves compiling them each time."""
+
+    def __init__(self) -> None:
+        self._store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self._store:
+            bucket.bytecode_from_string(self._store[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._store[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATES = _MemoryBytecodeCache()
 
 
 @pytest.fixture
@@ -95,7 +157,7 @@ def make_user(
 ) -> User:
     with app.app_context():
         user = User(login=login, name=name or login.title(), role=role, active=True)
-        user.set_password(PASSWORD)
+        user.password_hash = PASSWORD_HASH
         db.session.add(user)
         db.session.commit()
         return _detached(app, user)
@@ -124,12 +186,52 @@ def make_task(app: Flask, agent: User, title: str = "Printer offline", **data: A
         return _detached(app, task)
 
 
+def set_task_times(app: Flask, task_id: int, **moments: datetime | None) -> None:
+    """Move a task's received_at / resolved_at, as if it had been logged and closed back then."""
+    with app.app_context():
+        task = db.session.get(Task, task_id)
+        for name, value in moments.items():
+            setattr(task, name, value)
+        db.session.commit()
+
+
+def task_json(app: Flask, task_id: int) -> dict[str, Any]:
+    """The task as the API shows it, read straight from the database."""
+    with app.app_context():
+        return db.session.get(Task, task_id).to_dict()
+
+
+def event_kinds(app: Flask) -> list[str]:
+    """Kinds in the event log, in seq order."""
+    with app.app_context():
+        return list(db.session.scalars(sa.select(TaskEvent.kind).order_by(TaskEvent.seq)))
+
+
+def db_state(app: Flask) -> dict[str, Any]:
+    """Everything a refused request must leave alone: tasks, comments, directories, people,
+    and the event log."""
+
+    def rows(model: Any, order: Any) -> list[Any]:
+        return list(db.session.execute(sa.select(model).order_by(order)).unique().scalars())
+
+    with app.app_context():
+        return {
+            "tasks": [(t.to_dict(), t.deleted_at) for t in rows(Task, Task.id)],
+            "comments": [c.to_dict() for c in rows(Comment, Comment.id)],
+            "chats": [c.to_dict() for c in rows(Chat, Chat.id)],
+            "statuses": [s.to_dict() for s in rows(Status, Status.id)],
+            "users": [(u.id, u.login, u.name, u.role, u.active) for u in rows(User, User.id)],
+            "events": [e.seq for e in rows(TaskEvent, TaskEvent.seq)],
+        }
+
+
 class Auth:
     """Logs a Flask test client in and out, and carries its CSRF token for API calls."""
 
     def __init__(self, client: FlaskClient) -> None:
         self.client = client
         self.csrf_token: str | None = None
+        self.user: User | None = None
 
     def login(self, login: str = "agent", password: str = PASSWORD) -> Any:
         page = self.client.get("/login")
@@ -138,7 +240,8 @@ class Auth:
             "/login",
             data={"login": login, "password": password, "csrf_token": token.group(1)},
         )
-        self.csrf_token = self.client.get("/api/session").get_json()["csrf_token"]
+        session = self.client.get("/api/session")  # 401 when the sign-in was refused
+        self.csrf_token = session.get_json()["csrf_token"] if session.status_code == 200 else None
         return response
 
     def headers(self) -> dict[str, str]:
@@ -151,6 +254,25 @@ class Auth:
 @pytest.fixture
 def auth(client: FlaskClient) -> Auth:
     return Auth(client)
+
+
+def signed_in(app: Flask, login: str = "agent", role: str = Role.AGENT) -> Auth:
+    """A new person, signed in on a browser of their own (a fresh test client).
+
+    The session is written the way Flask-Login writes it, which skips rendering and posting
+    the login form for every person of every test; tests/test_auth.py covers the form."""
+    auth = Auth(app.test_client())
+    auth.user = make_user(app, login, role=role)
+    with auth.client.session_transaction() as session:
+        session["_user_id"] = str(auth.user.id)
+        session["_fresh"] = True
+    auth.csrf_token = auth.client.get("/api/session").get_json()["csrf_token"]
+    return auth
+
+
+def live_events(sio: Any) -> list[dict[str, Any]]:
+    """The "event" messages a Socket.IO test client received since the last call."""
+    return [item["args"][0] for item in sio.get_received() if item["name"] == "event"]
 
 
 @pytest.fixture

@@ -12,8 +12,17 @@ from flask import Flask
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: defaults, instance/config.py, WESUP_* variables, then `config`."""
-    app = Flask(__name__, instance_relative_config=True)
+    # WESUP_INSTANCE_PATH moves runtime files (SQLite, secret, setup token) out of the checkout.
+    instance_path = os.environ.get("WESUP_INSTANCE_PATH")
+    app = Flask(
+        __name__,
+        instance_path=os.path.abspath(instance_path) if instance_path else None,
+        instance_relative_config=True,
+    )
     os.makedirs(app.instance_path, exist_ok=True)
+    from wesup.validate import RowIdConverter
+
+    app.url_map.converters["int"] = RowIdConverter  # before any route: ids beyond a row's are 404
 
     from wesup.config import configure
 
@@ -43,6 +52,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from wesup.api import bp as api_bp
     from wesup.directories import bp as directories_bp
     from wesup.tasks import bp as tasks_bp
+    from wesup.wall import bp as wall_bp
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(tasks_bp)
@@ -50,6 +60,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(vendor.bp)
+    app.register_blueprint(wall_bp)
     errorpages.init_app(app)
     cli.init_app(app)
     return app

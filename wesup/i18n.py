@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,6 +14,9 @@ from wesup.timeutil import format_duration, to_team_time
 
 
 def select_locale() -> str | None:
+    """The person's choice, else the browser's; the default outside a request (CLI, jobs)."""
+    if not has_request_context():
+        return current_app.config["DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale

@@ -3,6 +3,11 @@
 Rooms: `all` (every connection: directory changes), `board` (All tasks and the wall board:
 every task change), `user:<id>` (a person's own tasks), `kiosk:<id>` (the sockets of one
 kiosk link, so that revoking it can cut them).
+
+Kiosk sockets (a wall-board TV opened with a kiosk link) read and never write: they are not
+a person, so presence does not count them, and every socket message from one re-checks that
+its link still stands. A socket handler that changes anything must get its actor from
+socket_user() and refuse None.
 """
 
 from __future__ import annotations
@@ -11,14 +16,17 @@ import threading
 from collections import Counter
 from typing import Any
 
-from flask import request, session
+from flask import Flask, current_app, request, session
 from flask_login import current_user
+from flask_socketio import ConnectionRefusedError as Refused
 from flask_socketio import join_room
 
-from wesup.extensions import db, socketio
-from wesup.models import KioskToken
+from wesup.extensions import socketio
+from wesup.models import KioskToken, User
 
 BOARD_VIEWS = ("board", "wall")
+KIOSK_REVOKED = "kiosk_revoked"  # the refusal reason a revoked kiosk's page recognizes
+KIOSK_SWEEP_SECONDS = 10
 
 
 def task_rooms(agent_id: int | None) -> list[str]:
@@ -33,32 +41,48 @@ def broadcast(message: dict[str, Any], *, agent_id: int | None) -> None:
 
 
 class Presence:
-    """Which people have WeSup open: sockets counted per person, several tabs counted once."""
+    """Which people have WeSup open: sockets tracked by sid, several tabs counted once.
+
+    Keyed by socket id rather than read back from the session at disconnect, so a socket
+    always leaves exactly what it joined, and a repeated disconnect changes nothing.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._people: dict[str, int] = {}  # sid -> user id
         self._sockets: Counter[int] = Counter()
         self._names: dict[int, str] = {}
 
-    def join(self, user_id: int, name: str) -> bool:
+    def join(self, sid: str, user_id: int, name: str) -> bool:
         """Count a socket in; True when the person just came online."""
         with self._lock:
+            if sid in self._people:
+                return False
+            self._people[sid] = user_id
             self._sockets[user_id] += 1
             self._names[user_id] = name
             return self._sockets[user_id] == 1
 
-    def leave(self, user_id: int) -> bool:
+    def leave(self, sid: str) -> bool:
         """Count a socket out; True when the person's last tab closed."""
         with self._lock:
-            if not self._sockets[user_id]:
+            user_id = self._people.pop(sid, None)
+            if user_id is None:
                 return False
             self._sockets[user_id] -= 1
-            if self._sockets[user_id]:
+            if self._sockets[user_id] > 0:
                 return False
             del self._sockets[user_id]
+            self._names.pop(user_id, None)
             return True
 
+    def online_ids(self) -> set[int]:
+        """Ids of the people online now."""
+        with self._lock:
+            return set(self._sockets)
+
     def online(self) -> list[dict[str, Any]]:
+        """[{id, name}] of the people online now, by name."""
         with self._lock:
             return sorted(
                 ({"id": uid, "name": self._names[uid]} for uid in self._sockets),
@@ -67,11 +91,40 @@ class Presence:
 
     def clear(self) -> None:
         with self._lock:
+            self._people.clear()
             self._sockets.clear()
             self._names.clear()
 
 
 presence = Presence()
+
+
+class KioskSockets:
+    """The kiosk sockets this process holds, so that a sweep can cut revoked ones."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._kiosks: dict[str, int] = {}  # sid -> kiosk id
+        self.sweeping = False
+
+    def add(self, sid: str, kiosk_id: int) -> None:
+        with self._lock:
+            self._kiosks[sid] = kiosk_id
+
+    def remove(self, sid: str) -> None:
+        with self._lock:
+            self._kiosks.pop(sid, None)
+
+    def snapshot(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._kiosks)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._kiosks.clear()
+
+
+kiosk_sockets = KioskSockets()
 
 
 def _announce_presence() -> None:
@@ -80,11 +133,21 @@ def _announce_presence() -> None:
 
 def current_kiosk() -> KioskToken | None:
     """The kiosk link this browser opened, while it is not revoked."""
-    kiosk_id = session.get("kiosk_id")
-    if kiosk_id is None:
-        return None
-    kiosk = db.session.get(KioskToken, kiosk_id)
-    return kiosk if kiosk and kiosk.is_active else None
+    from wesup.kiosk import active_kiosk
+
+    return active_kiosk(session.get("kiosk_id"))
+
+
+def socket_user() -> User | None:
+    """The person behind the current socket message; None for a kiosk (it never writes).
+
+    A kiosk socket whose link was revoked in the meantime is disconnected here.
+    """
+    if current_user.is_authenticated:
+        return current_user
+    if session.get("kiosk_id") is not None and current_kiosk() is None:
+        socketio.server.disconnect(request.sid, namespace="/")
+    return None
 
 
 @socketio.on("connect")
@@ -92,54 +155,119 @@ def on_connect(auth: Any = None) -> bool:
     """Sent by every live page. Refuses anonymous clients; joins rooms; replays what was missed.
 
     auth: {"view": "mine" | "board" | "wall", "since": <last applied seq>}.
-    Emits to this client alone either `replay` {"events": [...], "seq"} or `reload` {"reason"}.
+    Emits to this client alone either `replay` {"events": [...], "seq"} or `reload` {"reason"},
+    and to board views the current `presence`. A revoked kiosk link is refused with the
+    reason "kiosk_revoked", so that its page can stop retrying and say so.
     """
     from wesup.events import ReplayTooOld, latest_seq, replay_after
 
     auth = auth if isinstance(auth, dict) else {}
     view = auth.get("view") if auth.get("view") in ("mine", *BOARD_VIEWS) else "mine"
+    kiosk_id: int | None = None
     if current_user.is_authenticated:
         user_id: int | None = current_user.id
-        join_room("all")
-        join_room(f"user:{user_id}")
+        rooms = ["all", f"user:{user_id}"]
         board = view in BOARD_VIEWS
-        if presence.join(user_id, current_user.name):
-            _announce_presence()
     else:
         kiosk = current_kiosk()
         if kiosk is None:
+            if session.get("kiosk_id") is not None:
+                raise Refused(KIOSK_REVOKED)
             return False
+        kiosk_id = kiosk.id
         user_id = None
+        rooms = ["all", f"kiosk:{kiosk_id}"]
         board = True
-        join_room("all")
-        join_room(f"kiosk:{kiosk.id}")
     if board:
-        join_room("board")
-        socketio.emit("presence", {"online": presence.online()}, to=request.sid)
+        rooms.append("board")
 
     since = auth.get("since")
-    if isinstance(since, int) and not isinstance(since, bool):
+    catch_up = isinstance(since, int) and not isinstance(since, bool)
+    for room in rooms:
+        join_room(room)  # before reading the log: nothing falls between replay and live
+    if catch_up:
         try:
             events = replay_after(since, agent_id=user_id, board=board)
         except ReplayTooOld as exc:
             socketio.emit("reload", {"reason": str(exc)}, to=request.sid)
         else:
             socketio.emit("replay", {"events": events, "seq": latest_seq()}, to=request.sid)
+
+    # Bookkeeping last: a connect that failed above never leaves a count behind.
+    if kiosk_id is not None:
+        kiosk_sockets.add(request.sid, kiosk_id)
+        _start_kiosk_sweep()
+    elif presence.join(request.sid, current_user.id, current_user.name):
+        _announce_presence()
+    if board:
+        socketio.emit("presence", {"online": presence.online()}, to=request.sid)
     return True
 
 
 @socketio.on("disconnect")
 def on_disconnect(*_: Any) -> None:
-    """Counts the person out of presence when their last tab goes."""
-    if current_user.is_authenticated and presence.leave(current_user.id):
+    """Counts the socket out of presence; tells the boards when a person's last tab went."""
+    kiosk_sockets.remove(request.sid)
+    if presence.leave(request.sid):
         _announce_presence()
 
 
+@socketio.on("*")
+def on_any_message(event: str, *_: Any) -> None:
+    """Any client message without a handler of its own: nothing is written.
+
+    It still re-checks a kiosk socket's link, so a revoked one that talks is cut.
+    """
+    socket_user()
+
+
 def disconnect_kiosk(kiosk_id: int) -> None:
-    """Cut every open socket of a revoked kiosk link on this server."""
+    """Cut the screens of a revoked kiosk link.
+
+    The `kiosk.revoked` control message goes to room kiosk:<id> through the message queue
+    when there is one, so the wall page leaves in every server process; the sockets this
+    process holds are disconnected here and now. Other processes' sockets of a page that
+    ignores the message are cut by their next message or by sweep_kiosks().
+    """
     server = socketio.server
     if server is None:
         return
     room = f"kiosk:{kiosk_id}"
+    socketio.emit("kiosk.revoked", {"kiosk_id": kiosk_id}, to=room)
     for sid, _eio_sid in list(server.manager.get_participants("/", room)):
-        server.disconnect(sid, namespace="/")
+        server.disconnect(sid, namespace="/", ignore_queue=True)
+
+
+def sweep_kiosks() -> int:
+    """Disconnect this process's sockets of revoked kiosk links; returns how many."""
+    from wesup.kiosk import revoked_ids
+
+    held = kiosk_sockets.snapshot()
+    if not held:
+        return 0
+    revoked = revoked_ids(set(held.values()))
+    cut = 0
+    for sid, kiosk_id in held.items():
+        if kiosk_id in revoked:
+            kiosk_sockets.remove(sid)
+            socketio.server.disconnect(sid, namespace="/", ignore_queue=True)
+            cut += 1
+    return cut
+
+
+def _start_kiosk_sweep() -> None:
+    """With several processes (a message queue), each one sweeps its own kiosk sockets."""
+    if not current_app.config.get("MESSAGE_QUEUE") or kiosk_sockets.sweeping:
+        return
+    kiosk_sockets.sweeping = True
+    socketio.start_background_task(_sweep_forever, current_app._get_current_object())
+
+
+def _sweep_forever(app: Flask) -> None:
+    while True:
+        socketio.sleep(KIOSK_SWEEP_SECONDS)
+        try:
+            with app.app_context():
+                sweep_kiosks()
+        except Exception:  # a database hiccup must not end the sweep
+            app.logger.exception("kiosk sweep failed")

@@ -54,6 +54,8 @@ class Period:
 
 
 MAX_PERIOD_DAYS = 366
+# Midnight of a day, and of the day after, must exist in UTC whatever the team's zone.
+FIRST_DAY, LAST_DAY = date(1, 1, 2), date(9999, 12, 30)
 
 
 def parse_period(first: str | None, last: str | None) -> Period:
@@ -68,6 +70,9 @@ def parse_period(first: str | None, last: str | None) -> Period:
             parsed[name] = date.fromisoformat(raw)
         except ValueError:
             errors[name] = "Use the date format YYYY-MM-DD."
+        else:
+            if not FIRST_DAY <= parsed[name] <= LAST_DAY:
+                errors[name] = "Use a date between years 1 and 9999."
     if errors:
         raise ValidationFailed("The period is not valid.", errors)
     start = parsed["from"] or parsed["to"] or today()
@@ -83,11 +88,11 @@ def parse_local_datetime(raw: str) -> datetime:
     """Accept ISO 8601 with an offset, or a naive datetime-local value in the team zone."""
     try:
         value = datetime.fromisoformat(raw.strip())
-    except ValueError as exc:
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=team_zone())
+        return value.astimezone(UTC)
+    except (ValueError, OverflowError) as exc:  # overflow: year 1 shifted before year 1
         raise ValueError("not a date and time") from exc
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=team_zone())
-    return value.astimezone(UTC)
 
 
 def to_team_time(value: datetime | None) -> datetime | None:

@@ -122,6 +122,9 @@ def set_locale(user: User, locale: str | None) -> None:
 
 
 def authenticate(login: str, password: str) -> User | None:
+    """The active person with this login and password, or None."""
+    if "\x00" in login:  # no login holds one, and PostgreSQL refuses it in a query
+        return None
     user = db.session.execute(
         sa.select(User).where(User.login == login.strip().lower())
     ).scalar_one_or_none()
@@ -155,7 +158,10 @@ def setup_token() -> str | None:
 
 def check_setup_token(candidate: str | None) -> bool:
     token = setup_token()
-    return bool(token and candidate and hmac.compare_digest(token, candidate))
+    if not (token and candidate):
+        return False
+    # bytes: compare_digest refuses str with non-ASCII characters (a TypeError, so a 500)
+    return hmac.compare_digest(token.encode(), candidate.encode("utf-8", "surrogateescape"))
 
 
 def create_first_admin(token: str | None, data: dict[str, Any]) -> User:

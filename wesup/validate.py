@@ -6,8 +6,30 @@ import re
 from typing import Any
 
 from flask_babel import gettext as _
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter
 
 HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
+# Ids, positions and versions are INTEGER columns: a number outside this range names no row,
+# and handing it to the database would fail (SQLite overflows, PostgreSQL rejects it).
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+
+
+def in_int_range(value: int) -> bool:
+    """Whether the database can store and compare this integer."""
+    return INT_MIN <= value <= INT_MAX
+
+
+class RowIdConverter(IntegerConverter):
+    """`<int:id>` in URLs: a number no row can have is a 404, never a database error.
+
+    (A converter `max` would make Werkzeug answer 405 for PATCH or DELETE instead.)"""
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if not in_int_range(number):
+            raise NotFound()
+        return number
 
 
 def text(
@@ -27,6 +49,9 @@ def text(
     if not isinstance(raw, str):
         errors[name] = _("Must be text.")
         return None
+    if "\x00" in raw:  # no database stores a NUL in text (PostgreSQL refuses it)
+        errors[name] = _("Must be text.")
+        return None
     value = raw.strip()
     if required and not value:
         errors[name] = _("This field is required.")
@@ -42,14 +67,18 @@ def integer(data: dict[str, Any], name: str, errors: dict[str, str]) -> int | No
     raw = data.get(name)
     if raw is None or raw == "":
         return None
-    if isinstance(raw, bool):
+    if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
         errors[name] = _("Must be a whole number.")
         return None
     try:
-        return int(raw)
-    except (TypeError, ValueError):
+        value = int(raw)
+    except (TypeError, ValueError, OverflowError):
         errors[name] = _("Must be a whole number.")
         return None
+    if not in_int_range(value):
+        errors[name] = _("The number is out of range.")
+        return None
+    return value
 
 
 def choice(

@@ -15,12 +15,14 @@ from wesup.errors import ServiceError
 @bp.before_request
 @login_required
 def require_admin() -> None:
+    """People are managed by admins alone."""
     if not current_user.is_admin:
-        abort(403)
+        abort(403, _("Only an admin can manage people."))
 
 
 @bp.route("/users", methods=["GET", "POST"], endpoint="users")
 def users_page() -> ResponseReturnValue:
+    """The list of people and the form that adds one."""
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
@@ -41,6 +43,7 @@ def users_page() -> ResponseReturnValue:
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 def edit_user(user_id: int) -> ResponseReturnValue:
+    """Edit, deactivate or reset the password of one person."""
     person = users.get_user(user_id)
     errors: dict[str, str] = {}
     if request.method == "POST":
@@ -54,5 +57,9 @@ def edit_user(user_id: int) -> ResponseReturnValue:
             flash(_("Saved."))
             return redirect(url_for("admin.users"))
     return render_template(
-        "admin/user_edit.html", person=person, roles=users.ROLES, errors=errors
+        "admin/user_edit.html",
+        person=person,
+        roles=users.ROLES,
+        errors=errors,
+        form=request.form if errors else None,
     ), (422 if errors else 200)

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from wesup.errors import ServiceError
+from wesup.validate import in_int_range
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -38,11 +39,14 @@ def id_arg(name: str) -> int | None:
     if raw in (None, ""):
         return None
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError as exc:
         raise BadRequest(
             _("%(name)s must be a number.", name=name), {name: "not a number"}
         ) from exc
+    if not in_int_range(value):
+        raise BadRequest(_("%(name)s must be a number.", name=name), {name: "out of range"})
+    return value
 
 
 from wesup.api import directories, tasks  # noqa: E402, F401 - routes register on bp

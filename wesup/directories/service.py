@@ -53,10 +53,15 @@ def _get(model: type[Entry], entry_id: int) -> Entry:
     return entry
 
 
+def _names(data: dict[str, Any], partial: bool) -> bool:
+    """A name is required on create; an edit may leave it out but never empty it."""
+    return not partial or "name" in data
+
+
 def _chat_fields(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
     errors: dict[str, str] = {}
     fields = {
-        "name": validate.text(data, "name", errors, max_length=120, required=not partial),
+        "name": validate.text(data, "name", errors, max_length=120, required=_names(data, partial)),
         "note": validate.text(data, "note", errors, max_length=1000),
     }
     if errors:
@@ -67,7 +72,7 @@ def _chat_fields(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
 def _status_fields(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
     errors: dict[str, str] = {}
     fields = {
-        "name": validate.text(data, "name", errors, max_length=64, required=not partial),
+        "name": validate.text(data, "name", errors, max_length=64, required=_names(data, partial)),
         "color": validate.color(data, "color", errors),
         "category": validate.choice(data, "category", errors, CATEGORIES),
         "position": validate.integer(data, "position", errors),
@@ -120,11 +125,13 @@ def update_status(actor: User, status_id: int, data: dict[str, Any]) -> Status:
     _require_editor(actor)
     status = _get(Status, status_id)
     fields = _status_fields(data, partial=True)
-    if "category" in fields and fields["category"] != status.category and _in_use(status):
-        raise ValidationFailed(
-            _("The category of a status in use cannot change: create a new status instead."),
-            {"category": _("In use by tasks.")},
-        )
+    if "category" in fields and fields["category"] != status.category:
+        if _in_use(status):
+            raise ValidationFailed(
+                _("The category of a status in use cannot change: create a new status instead."),
+                {"category": _("In use by tasks.")},
+            )
+        _keep_a_new_status(status)
     return _update(actor, status, fields)
 
 
@@ -152,14 +159,20 @@ def delete_chat(actor: User, chat_id: int) -> dict[str, Any]:
 def delete_status(actor: User, status_id: int) -> dict[str, Any]:
     _require_editor(actor)
     status = _get(Status, status_id)
-    if status.archived_at is None and status.category == StatusCategory.NEW:
-        others = [s for s in statuses() if s.category == StatusCategory.NEW and s.id != status.id]
-        if not others:
-            raise ValidationFailed(
-                _("Keep at least one status of category 'new': new tasks start there."),
-                {"category": _("Last 'new' status.")},
-            )
+    _keep_a_new_status(status)
     return _delete(actor, status)
+
+
+def _keep_a_new_status(leaving: Status) -> None:
+    """Refuse to lose the last status of category `new`: quick-added tasks start there."""
+    if leaving.archived_at is not None or leaving.category != StatusCategory.NEW:
+        return
+    others = [s for s in statuses() if s.category == StatusCategory.NEW and s.id != leaving.id]
+    if not others:
+        raise ValidationFailed(
+            _("Keep at least one status of category 'new': new tasks start there."),
+            {"category": _("Last 'new' status.")},
+        )
 
 
 def _delete(actor: User, entry: Entry) -> dict[str, Any]:

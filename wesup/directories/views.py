@@ -4,19 +4,31 @@ from __future__ import annotations
 
 from flask import abort, render_template
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from wesup.directories import bp, service
+from wesup.events import latest_seq
 
 
 @bp.get("")
 @login_required
 def index() -> ResponseReturnValue:
+    """Chats and statuses, archived ones included (greyed): admins and leads only."""
     if not current_user.can_edit_directories:
-        abort(403)
+        abort(403, _("Only an admin or a lead can change the directories."))
+    seq = latest_seq()  # read first: anything newer reaches the page live or on replay
+    chats = service.chats(include_archived=True)
+    statuses = service.statuses(include_archived=True)
     return render_template(
         "directories/index.html",
-        chats=service.chats(include_archived=True),
-        statuses=service.statuses(include_archived=True),
+        chats=chats,
+        statuses=statuses,
         categories=service.CATEGORIES,
+        page={
+            "seq": seq,
+            "chats": [chat.to_dict() for chat in chats],
+            "statuses": [status.to_dict() for status in statuses],
+            "categories": list(service.CATEGORIES),
+        },
     )

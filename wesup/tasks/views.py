@@ -1,42 +1,193 @@
-"""Task pages: thin views that read through the service and render; writes use the JSON API."""
+"""Task pages: thin views that read through the service and render.
+
+With JavaScript on, the pages write through the JSON API; the quick-add form also posts here,
+so that logging a task works without JavaScript too (same service, then a redirect).
+"""
 
 from __future__ import annotations
 
-from flask import render_template, request
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from wesup import users, validate
 from wesup.directories import service as directories
+from wesup.errors import ValidationFailed
 from wesup.events import latest_seq
+from wesup.models import User, utcnow
 from wesup.tasks import bp, service
-from wesup.timeutil import parse_period
+from wesup.timeutil import Period, duration_seconds, parse_period, to_team_time, today
+
+INPUT_MINUTE = "%Y-%m-%dT%H:%M"  # the value format of <input type="datetime-local">
+FILTERS = ("agent", "status", "chat")
+
+
+@bp.context_processor
+def task_helpers() -> dict[str, Any]:
+    """Templates compute a row's first-paint duration the way timeutil does."""
+    return {"duration_seconds": duration_seconds}
+
+
+def me(user: User) -> dict[str, Any]:
+    """What the page scripts need to know about the reader: who they are and what they may do."""
+    return {
+        "id": user.id,
+        "name": user.name,
+        "role": user.role,
+        "can_write": user.can_write_tasks,
+        "can_edit_every": user.can_edit_every_task,
+    }
+
+
+def now_input() -> str:
+    """Now in the team's zone, as a datetime-local value: the quick-add default."""
+    local = to_team_time(utcnow())
+    return local.strftime(INPUT_MINUTE) if local else ""
+
+
+def _render_mine(form: Any = None, errors: dict[str, str] | None = None) -> str:
+    seq = latest_seq()  # read first: anything newer reaches the page live or on replay
+    open_tasks = service.open_tasks(current_user.id)
+    closed = service.closed_today(current_user.id)
+    chats = directories.chats()
+    statuses = directories.statuses()
+    default = service.default_status()
+    return render_template(
+        "tasks/mine.html",
+        seq=seq,
+        open_tasks=open_tasks,
+        closed=closed,
+        chats=chats,
+        statuses=statuses,
+        default_status=default,
+        now=utcnow(),
+        now_input=now_input(),
+        form=form or {},
+        errors=errors or {},
+        page={
+            "seq": seq,
+            "me": me(current_user),
+            "statuses": [status.to_dict() for status in statuses],
+            "chats": [chat.to_dict() for chat in chats],
+            "open": [task.to_dict() for task in open_tasks],
+            "closed_today": [task.to_dict() for task in closed],
+        },
+    )
 
 
 @bp.get("/mine")
 @login_required
 def mine() -> ResponseReturnValue:
-    seq = latest_seq()
-    return render_template(
-        "tasks/mine.html",
-        seq=seq,
-        open_tasks=service.open_tasks(current_user.id),
-        closed=service.closed_today(current_user.id),
-        chats=directories.chats(),
-        statuses=directories.statuses(),
-        default_status=service.default_status(),
-    )
+    """Viewers own no tasks: their home is the All-tasks board."""
+    if not current_user.can_write_tasks:
+        return redirect(url_for("tasks.board"))
+    return _render_mine()
+
+
+@bp.post("/mine")
+@login_required
+def add() -> ResponseReturnValue:
+    """The quick-add form without JavaScript: the same service as POST /api/tasks."""
+    data = request.form.to_dict()
+    # An untouched "received at" means "now", not "when the page was rendered".
+    if data.get("received_at") == data.pop("received_at_default", None):
+        data.pop("received_at", None)
+    try:
+        task = service.create_task(current_user, data)
+    except ValidationFailed as exc:
+        return _render_mine(form=request.form, errors=exc.fields or {"title": exc.message}), 422
+    flash(_("Task saved: %(title)s", title=task.title))
+    return redirect(url_for("tasks.mine"), 303)
+
+
+def _id_filter(name: str, errors: dict[str, str]) -> int | None:
+    raw = request.args.get(name, "")
+    if raw == "":
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        value = None
+    if value is None or not validate.in_int_range(value):
+        errors[name] = _("A filter in the link is not valid and was ignored.")
+        return None
+    return value
 
 
 @bp.get("")
 @login_required
 def board() -> ResponseReturnValue:
+    """Every agent's tasks for a period (?from=&to=), filtered by agent, status and chat."""
     seq = latest_seq()
-    period = parse_period(request.args.get("from"), request.args.get("to"))
-    tasks = service.tasks_in_period(period)
+    errors: dict[str, str] = {}
+    try:
+        period = parse_period(request.args.get("from"), request.args.get("to"))
+    except ValidationFailed:
+        errors["period"] = _("The period in the link is not valid; showing today:")
+        period = Period(today(), today())
+    task_filter = service.TaskFilter(
+        agent_id=_id_filter("agent", errors),
+        status_id=_id_filter("status", errors),
+        chat_id=_id_filter("chat", errors),
+        deleted=request.args.get("deleted") == "1" and current_user.can_edit_every_task,
+    )
+    tasks = service.tasks_in_period(period, task_filter)
+    filters = {
+        "agent": task_filter.agent_id,
+        "status": task_filter.status_id,
+        "chat": task_filter.chat_id,
+    }
+    statuses = directories.statuses(include_archived=True)
+    chats = directories.chats(include_archived=True)
     return render_template(
         "tasks/board.html",
         seq=seq,
         period=period,
+        today=today(),
         tasks=tasks,
         summary=service.summary(tasks),
+        filters=filters,
+        deleted=task_filter.deleted,
+        errors=errors,
+        links=_period_links(period, filters, task_filter.deleted),
+        agents=[person for person in users.all_users() if person.can_write_tasks],
+        statuses=statuses,
+        chats=chats,
+        now=utcnow(),
+        page={
+            "seq": seq,
+            "me": me(current_user),
+            "statuses": [status.to_dict() for status in statuses if status.archived_at is None],
+            "chats": [chat.to_dict() for chat in chats if chat.archived_at is None],
+            "period": {"from": period.first.isoformat(), "to": period.last.isoformat()},
+            "filters": filters,
+            "deleted": task_filter.deleted,
+            "tasks": [task.to_dict() for task in tasks],
+        },
     )
+
+
+def _period_links(period: Period, filters: dict[str, int | None], deleted: bool) -> dict[str, str]:
+    """Previous / today / next and the deleted-tasks switch, each keeping the other choices."""
+    kept: dict[str, Any] = {key: value for key, value in filters.items() if value}
+
+    def link(target: Period, *, show_deleted: bool = deleted) -> str:
+        extra = {"deleted": 1} if show_deleted else {}
+        return url_for(
+            "tasks.board",
+            **{"from": target.first.isoformat(), "to": target.last.isoformat()},
+            **kept,
+            **extra,
+        )
+
+    day = today()
+    return {
+        "previous": link(period.shifted(-period.days)),
+        "today": link(Period(day, day)),
+        "next": link(period.shifted(period.days)),
+        "deleted": link(period, show_deleted=True),
+        "live": link(period, show_deleted=False),
+    }

@@ -1,0 +1,283 @@
+"""Run WeSup as a real process (run.py) for end-to-end tests and the benchmark.
+
+Nothing here imports eventlet or gevent: the server monkey-patches itself in its own process.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import requests
+import socketio
+
+REPO = Path(__file__).resolve().parent.parent
+PASSWORD = "correct horse battery"
+SETUP_URL = re.compile(r"http://\S+/setup\?token=\S+")
+CSRF_META = re.compile(r'name="csrf-token" content="([^"]+)"')
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now (the kernel picks it)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class ServerProcess:
+    """One run.py process with its own instance folder and database; restartable on one port."""
+
+    ready_path = "/login"  # answers 200 once the server is up
+
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        async_mode: str = "eventlet",
+        database_url: str | None = None,
+        port: int | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.workdir = Path(workdir)
+        self.async_mode = async_mode
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        instance = self.workdir / "instance"
+        instance.mkdir(parents=True, exist_ok=True)
+        # A clean environment: no WESUP_* of the developer's leaks in, and nothing is written
+        # to the checkout's instance/ folder.
+        self.env = {key: value for key, value in os.environ.items() if not key.startswith("WESUP_")}
+        self.env.update(
+            WESUP_INSTANCE_PATH=str(instance),
+            WESUP_DATABASE_URL=database_url or f"sqlite:///{instance / 'wesup.sqlite3'}",
+            WESUP_SECRET_KEY="e2e-secret-" + self.workdir.name,
+            WESUP_DEFAULT_LOCALE="en",
+            PYTHONUNBUFFERED="1",
+        )
+        self.env.update(env or {})
+        self.process: subprocess.Popen[bytes] | None = None
+        self._runs = 0
+        self.log_path = self.workdir / "server-0.log"
+
+    def start(self, timeout: float = 60) -> ServerProcess:
+        """Start run.py and wait until it answers HTTP."""
+        self._runs += 1
+        self.log_path = self.workdir / f"server-{self._runs}.log"
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                self.command(),
+                cwd=REPO,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
+        self._wait_ready(timeout)
+        return self
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable,
+            str(REPO / "run.py"),
+            "--port",
+            str(self.port),
+            "--async-mode",
+            self.async_mode,
+        ]
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is None or self.process.poll() is not None:
+                raise RuntimeError(f"{self.command()} exited early:\n{self.output()}")
+            try:
+                if requests.get(self.url + self.ready_path, timeout=2).status_code == 200:
+                    return
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"{self.command()} did not answer in {timeout} s:\n{self.output()}")
+
+    def output(self) -> str:
+        """What the current (or last) run printed on stdout and stderr."""
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def setup_url(self) -> str | None:
+        """The one-time first-admin link printed at start-up, if any."""
+        found = SETUP_URL.search(self.output())
+        return found.group(0) if found else None
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def rss_kib(self) -> int:
+        """Resident memory of the server process, from /proc."""
+        status = Path(f"/proc/{self.pid}/status").read_text()
+        return int(re.search(r"^VmRSS:\s+(\d+) kB", status, re.M).group(1))
+
+    def cpu_seconds(self) -> float:
+        """User plus system CPU time the server process has used so far, from /proc."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def kill(self) -> None:
+        """Die as a crash would: SIGKILL, no goodbye to clients."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        """SIGTERM (SIGINT would wait for idle keep-alive connections), then SIGKILL; idempotent."""
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def flask(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        """`flask --app wesup ...` against the same instance folder and database."""
+        return subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "wesup", *args],
+            cwd=REPO,
+            env=self.env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+
+    def create_user(self, login: str, role: str, name: str | None = None) -> None:
+        """The scripted way: the CLI reads the password from stdin."""
+        self.flask(
+            "user",
+            "create",
+            login,
+            "--name",
+            name or login.title(),
+            "--role",
+            role,
+            "--password-stdin",
+            stdin=PASSWORD + "\n",
+        )
+
+
+class Browser(requests.Session):
+    """A signed-in person: form posts with the page's CSRF token, API calls with X-CSRFToken."""
+
+    def __init__(self, base_url: str) -> None:
+        super().__init__()
+        self.base_url = base_url
+        self.csrf_token = ""
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", 15)
+        return super().request(method, self.base_url + url, *args, **kwargs)
+
+    def post_form(self, url: str, data: dict[str, str], *, page: str | None = None) -> Any:
+        """GET the page, take its CSRF token (form field or meta tag), POST the form."""
+        html = self.get(page or url).text
+        found = CSRF_FIELD.search(html) or CSRF_META.search(html)
+        assert found, f"no CSRF token on {page or url}"
+        return self.post(url, data={**data, "csrf_token": found.group(1)}, allow_redirects=False)
+
+    def login(self, login: str, password: str = PASSWORD) -> Browser:
+        response = self.post_form("/login", {"login": login, "password": password})
+        assert response.status_code == 302, response.text
+        self.refresh_csrf()
+        return self
+
+    def refresh_csrf(self) -> dict[str, Any]:
+        """GET /api/session: who I am, the CSRF token for API calls, the current seq."""
+        info = self.get("/api/session").json()
+        self.csrf_token = info["csrf_token"]
+        return info
+
+    def api(self, method: str, url: str, json: Any = None) -> Any:
+        """A JSON API call; fails loudly on anything but 2xx."""
+        response = self.request(method, url, json=json, headers={"X-CSRFToken": self.csrf_token})
+        assert response.ok, f"{method} {url}: {response.status_code} {response.text}"
+        return response.json()
+
+    def cookie_header(self) -> str:
+        """The session cookie as a Cookie header, so a socket client shares this login."""
+        return "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+
+
+def create_first_admin(server: ServerProcess, login: str = "root") -> Browser:
+    """Open the printed setup link and create the first admin with the real form."""
+    url = server.setup_url()
+    assert url, f"no setup URL printed:\n{server.output()}"
+    admin = Browser(server.url)
+    path = url.removeprefix(server.url)
+    token = path.split("token=", 1)[1]
+    response = admin.post_form(
+        "/setup",
+        {"token": token, "login": login, "name": "Root Admin", "password": PASSWORD},
+        page=path,
+    )
+    assert response.status_code == 302, response.text
+    admin.refresh_csrf()
+    return admin
+
+
+class LiveSocket:
+    """A python-socketio client over WebSocket alone that records what the server sends it."""
+
+    def __init__(self, server: ServerProcess, browser: Browser | None, **auth: Any) -> None:
+        self.server = server
+        self.browser = browser
+        self.auth = auth
+        self.client = socketio.Client(reconnection=False, handle_sigint=False)
+        self.received: dict[str, list[Any]] = {"event": [], "replay": [], "reload": []}
+        self._changed = threading.Condition()
+        for name in self.received:
+            self.client.on(name, self._recorder(name))
+
+    def _recorder(self, name: str) -> Callable[[Any], None]:
+        def record(payload: Any) -> None:
+            with self._changed:
+                self.received[name].append(payload)
+                self._changed.notify_all()
+
+        return record
+
+    def connect(self) -> LiveSocket:
+        headers = {"Cookie": self.browser.cookie_header()} if self.browser else {}
+        self.client.connect(
+            self.server.url,
+            headers=headers,
+            auth=self.auth,
+            transports=["websocket"],
+            wait_timeout=10,
+        )
+        assert self.client.transport() == "websocket"
+        return self
+
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        return self.received["event"]
+
+    def wait_for(self, name: str, count: int, timeout: float = 15) -> list[Any]:
+        """Block until `count` messages named `name` arrived; fail with what did arrive."""
+        with self._changed:
+            arrived = self._changed.wait_for(lambda: len(self.received[name]) >= count, timeout)
+            assert arrived, f"waited for {count} {name!r}, got {self.received[name]}"
+            return list(self.received[name])
+
+    def close(self) -> None:
+        if self.client.connected:
+            self.client.disconnect()

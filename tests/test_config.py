@@ -1,0 +1,140 @@
+"""Configuration: defaults, instance/config.py, WESUP_* variables, then create_app's dict."""
+
+from __future__ import annotations
+
+import stat
+
+import pytest
+from flask import Flask
+
+from wesup import create_app
+from wesup.config import ENV_KEYS, configure
+
+
+@pytest.fixture
+def instance(tmp_path, monkeypatch):
+    """An empty instance folder, and an environment without WESUP_* settings."""
+    for key in ENV_KEYS:
+        monkeypatch.delenv(f"WESUP_{key}", raising=False)
+    folder = tmp_path / "instance"
+    folder.mkdir()
+    monkeypatch.setenv("WESUP_INSTANCE_PATH", str(folder))
+    monkeypatch.setattr(Flask, "auto_find_instance_path", lambda self: str(folder))
+    return folder
+
+
+def configured(instance, overrides=None) -> Flask:
+    """A bare app put through the loading order, as create_app does first."""
+    app = Flask("wesup", instance_path=str(instance), instance_relative_config=True)
+    configure(app, overrides)
+    return app
+
+
+def test_defaults(instance):
+    config = configured(instance).config
+    assert config["TIMEZONE"] == "Europe/Moscow"
+    assert config["ASYNC_MODE"] == "eventlet"
+    assert (config["HOST"], config["PORT"]) == ("127.0.0.1", 5000)
+    assert config["MESSAGE_QUEUE"] is None
+    assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{instance / 'wesup.sqlite3'}"
+
+
+@pytest.mark.parametrize(
+    ("file", "env", "given", "expected"),
+    [
+        (None, None, None, "Europe/Moscow"),
+        ("Asia/Tokyo", None, None, "Asia/Tokyo"),
+        ("Asia/Tokyo", "America/New_York", None, "America/New_York"),
+        (None, "America/New_York", None, "America/New_York"),
+        ("Asia/Tokyo", "America/New_York", "UTC", "UTC"),
+        ("Asia/Tokyo", None, "UTC", "UTC"),
+        ("Asia/Tokyo", "", None, "Asia/Tokyo"),  # an empty variable does not count
+    ],
+)
+def test_each_layer_overrides_the_one_before(instance, monkeypatch, file, env, given, expected):
+    if file is not None:
+        (instance / "config.py").write_text(f"TIMEZONE = {file!r}\n")
+    if env is not None:
+        monkeypatch.setenv("WESUP_TIMEZONE", env)
+    app = configured(instance, {"TIMEZONE": given} if given else None)
+    assert app.config["TIMEZONE"] == expected
+
+
+def test_numbers_from_the_environment_are_numbers(instance, monkeypatch):
+    monkeypatch.setenv("WESUP_PORT", "8080")
+    monkeypatch.setenv("WESUP_REPLAY_LIMIT", "50")
+    config = configured(instance).config
+    assert (config["PORT"], config["REPLAY_LIMIT"]) == (8080, 50)
+
+
+def test_an_unknown_async_mode_is_refused(instance, monkeypatch):
+    monkeypatch.setenv("WESUP_ASYNC_MODE", "asyncio-please")
+    with pytest.raises(ValueError, match="WESUP_ASYNC_MODE"):
+        configured(instance)
+
+
+# --- the secret key -------------------------------------------------------------------------
+
+
+def test_a_secret_key_is_generated_into_the_instance_and_kept(instance):
+    first = configured(instance).config["SECRET_KEY"]
+    path = instance / "secret_key"
+    assert path.read_text().strip() == first
+    assert len(first) >= 32
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600  # readable by the server's user alone
+    # the next start (and every process of this installation) signs with the same key
+    assert configured(instance).config["SECRET_KEY"] == first
+
+
+def test_every_installation_gets_its_own_secret_key(instance, tmp_path):
+    other = tmp_path / "other"
+    other.mkdir()
+    assert configured(instance).config["SECRET_KEY"] != configured(other).config["SECRET_KEY"]
+
+
+@pytest.mark.parametrize("source", ["file", "env"])
+def test_a_configured_secret_key_is_used_and_nothing_is_written(instance, monkeypatch, source):
+    if source == "file":
+        (instance / "config.py").write_text("SECRET_KEY = 'from the instance file'\n")
+        expected = "from the instance file"
+    else:
+        monkeypatch.setenv("WESUP_SECRET_KEY", "from the environment")
+        expected = "from the environment"
+    assert configured(instance).config["SECRET_KEY"] == expected
+    assert not (instance / "secret_key").exists()
+
+
+# --- the database ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("given", "used"),
+    [
+        ("postgresql://wesup@db:5432/wesup", "postgresql+psycopg2://wesup@db:5432/wesup"),
+        ("postgres://wesup@db/wesup", "postgresql+psycopg2://wesup@db/wesup"),
+        ("postgresql+psycopg2://wesup@db/wesup", "postgresql+psycopg2://wesup@db/wesup"),
+        ("sqlite:////var/lib/wesup/wesup.sqlite3", "sqlite:////var/lib/wesup/wesup.sqlite3"),
+    ],
+)
+def test_postgresql_urls_use_psycopg2(instance, monkeypatch, given, used):
+    """psycopg2 is the driver that also works under eventlet."""
+    monkeypatch.setenv("WESUP_DATABASE_URL", given)
+    assert configured(instance).config["SQLALCHEMY_DATABASE_URI"] == used
+
+
+# --- through create_app ---------------------------------------------------------------------
+
+
+def test_create_app_applies_the_whole_order(instance, monkeypatch):
+    (instance / "config.py").write_text(
+        "ASYNC_MODE = 'threading'\nTIMEZONE = 'Asia/Tokyo'\nPORT = 7000\n"
+    )
+    monkeypatch.setenv("WESUP_PORT", "7001")
+    monkeypatch.setenv("WESUP_DATABASE_URL", "postgresql://wesup@db/wesup")
+    app = create_app({"PING_TIMEOUT": 3})
+    assert app.instance_path == str(instance)
+    assert app.config["TIMEZONE"] == "Asia/Tokyo"
+    assert app.config["PORT"] == 7001
+    assert app.config["PING_TIMEOUT"] == 3
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg2://wesup@db/wesup"
+    assert app.secret_key == (instance / "secret_key").read_text().strip()

@@ -1,0 +1,316 @@
+"""Kiosk links: an admin makes, names and revokes them; a kiosk sees the wall board and
+nothing else, never writes, and stops at once when its link is revoked."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.conftest import db_state, make_chat, make_task, make_user, signed_in
+from wesup import kiosk as kiosks
+from wesup import realtime
+from wesup.errors import Forbidden
+from wesup.extensions import db
+from wesup.models import KioskToken, Role, TaskEvent, User, utcnow
+
+
+def create_link(admin, name: str = "Support room TV") -> tuple[int, str]:
+    """Make a kiosk link through the admin page; returns its id and the secret it showed."""
+    response = admin.client.post(
+        "/admin/kiosks", data={"name": name, "csrf_token": admin.csrf_token}
+    )
+    assert response.status_code == 201, response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    secret = re.search(r"/board\?kiosk=([A-Za-z0-9_-]+)", page).group(1)
+    with admin.client.application.app_context():
+        kiosk = db.session.execute(
+            sa.select(KioskToken).where(KioskToken.token_hash == kiosks.hash_secret(secret))
+        ).scalar_one()
+        return kiosk.id, secret
+
+
+def open_kiosk(app: Flask, secret: str) -> FlaskClient:
+    """A TV's browser that opened the link."""
+    tv = app.test_client()
+    response = tv.get(f"/board?kiosk={secret}")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/board"  # the secret leaves the address bar
+    return tv
+
+
+def kiosk_csrf(tv: FlaskClient) -> str:
+    """The CSRF token of the kiosk's session (the refusal page carries one in its form)."""
+    page = tv.get("/tasks").get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def revoke(admin, kiosk_id: int) -> Any:
+    return admin.client.post(
+        f"/admin/kiosks/{kiosk_id}/revoke", data={"csrf_token": admin.csrf_token}
+    )
+
+
+@pytest.fixture(autouse=True)
+def no_kiosk_sockets_left():
+    """The registry is per process; start each test without another test's sockets."""
+    realtime.kiosk_sockets.clear()
+
+
+@pytest.fixture
+def admin(app):
+    return signed_in(app, "root", role=Role.ADMIN)
+
+
+def test_admin_makes_a_link_whose_secret_is_shown_once_and_stored_as_a_hash(app, admin):
+    kiosk_id, secret = create_link(admin, "Lobby TV")
+    with app.app_context():
+        kiosk = db.session.get(KioskToken, kiosk_id)
+        assert kiosk.name == "Lobby TV"
+        assert kiosk.token_hash == hashlib.sha256(secret.encode()).hexdigest()
+        assert secret not in json.dumps([e.data for e in db.session.scalars(sa.select(TaskEvent))])
+    listing = admin.client.get("/admin/kiosks").get_data(as_text=True)
+    assert "Lobby TV" in listing
+    assert secret not in listing
+
+
+def test_a_valid_link_opens_the_wall_board(app, admin):
+    _, secret = create_link(admin)
+    tv = open_kiosk(app, secret)
+    page = tv.get("/board")
+    assert page.status_code == 200
+    assert 'id="wall-snapshot"' in page.get_data(as_text=True)
+    data = tv.get("/board/data")
+    assert data.status_code == 200
+    assert {"seq", "lanes", "online"} <= set(data.get_json())
+
+
+@pytest.mark.parametrize("secret", ["not-a-real-link", "", "x" * 500])
+def test_an_unknown_link_is_refused(app, admin, secret):
+    create_link(admin)
+    tv = app.test_client()
+    assert tv.get("/board", query_string={"kiosk": secret}).status_code == 404
+    assert tv.get("/board/data").status_code == 401  # and the browser got nothing
+
+
+def test_a_revoked_link_is_refused(app, admin):
+    kiosk_id, secret = create_link(admin)
+    assert revoke(admin, kiosk_id).status_code == 302
+    tv = app.test_client()
+    assert tv.get(f"/board?kiosk={secret}").status_code == 403
+    assert tv.get("/board/data").status_code == 401
+
+
+def test_a_revoked_link_stops_an_open_board_page(app, admin):
+    kiosk_id, secret = create_link(admin)
+    tv = open_kiosk(app, secret)
+    revoke(admin, kiosk_id)
+    assert tv.get("/board/data").status_code == 403
+    assert tv.get("/board").status_code == 403
+    assert tv.get("/board").status_code == 302  # the dead kiosk session is gone: sign in
+
+
+PAGES = ["/", "/tasks", "/tasks/mine", "/directories", "/admin/users", "/admin/kiosks", "/login"]
+API_READS = ["/api/session", "/api/tasks", "/api/tasks/mine", "/api/chats", "/api/statuses"]
+
+
+@pytest.mark.parametrize("path", PAGES + API_READS)
+def test_a_kiosk_sees_the_wall_board_and_nothing_else(app, admin, path):
+    _, secret = create_link(admin)
+    tv = open_kiosk(app, secret)
+    response = tv.get(path)
+    assert response.status_code == 403
+    if path.startswith("/api"):
+        assert response.get_json()["error"]["code"] == "forbidden"
+
+
+def test_a_kiosk_cannot_write_through_the_api(app, admin):
+    agent = make_user(app, "alice")
+    task = make_task(app, agent, "VPN down")
+    chat = make_chat(app, "Acme")
+    _, secret = create_link(admin)
+    tv = open_kiosk(app, secret)
+    headers = {"X-CSRFToken": kiosk_csrf(tv)}
+    before = db_state(app)
+    writes = [
+        ("POST", "/api/tasks", {"title": "From the TV"}),
+        ("PATCH", f"/api/tasks/{task.id}", {"title": "Changed", "version": task.version}),
+        ("DELETE", f"/api/tasks/{task.id}", None),
+        ("POST", f"/api/tasks/{task.id}/comments", {"body": "hello"}),
+        ("POST", f"/api/tasks/{task.id}/restore", None),
+        ("POST", "/api/chats", {"name": "New"}),
+        ("PATCH", f"/api/chats/{chat.id}", {"name": "Renamed"}),
+        ("DELETE", f"/api/chats/{chat.id}", None),
+        ("POST", "/api/statuses", {"name": "S", "color": "#123456", "category": "new"}),
+    ]
+    for method, url, body in writes:
+        response = tv.open(url, method=method, json=body, headers=headers)
+        assert response.status_code in (401, 403), (method, url, response.status_code)
+        response = tv.open(url, method=method, json=body)  # without the token: refused too
+        assert response.status_code in (400, 401, 403), (method, url, response.status_code)
+    form = {"name": "Sneaky", "csrf_token": headers["X-CSRFToken"]}
+    assert tv.post("/admin/kiosks", data=form).status_code == 403
+    assert tv.post("/logout", data=form).status_code == 403
+    assert db_state(app) == before
+
+
+def test_a_kiosk_socket_reads_the_board_and_counts_as_nobody(app, admin, socket_client):
+    _, secret = create_link(admin)
+    tv = open_kiosk(app, secret)
+    sio = socket_client(tv, view="wall")
+    assert sio.is_connected()
+    assert realtime.presence.online() == []
+    agent = signed_in(app, "alice")
+    assert agent.api("POST", "/api/tasks", {"title": "Seen on the TV"}).status_code == 201
+    events = [item["args"][0] for item in sio.get_received() if item["name"] == "event"]
+    assert [e["task"]["title"] for e in events if e["kind"] == "task.created"] == ["Seen on the TV"]
+
+
+def test_a_kiosk_socket_cannot_write(app, admin, socket_client):
+    agent = make_user(app, "alice")
+    task = make_task(app, agent, "VPN down")
+    _, secret = create_link(admin)
+    sio = socket_client(open_kiosk(app, secret), view="wall")
+    before = db_state(app)
+    sio.emit("task.create", {"title": "From the TV"})
+    sio.emit("task.update", {"id": task.id, "title": "Changed", "version": task.version})
+    sio.emit("event", {"kind": "task.deleted", "task_id": task.id})
+    sio.send("hello")
+    assert db_state(app) == before
+    assert sio.is_connected()  # a valid kiosk may talk; it just changes nothing
+
+
+def test_revoking_disconnects_open_kiosk_sockets_at_once(app, admin, socket_client):
+    kiosk_id, secret = create_link(admin)
+    other_id, other_secret = create_link(admin, "Second TV")
+    tv = open_kiosk(app, secret)
+    first = socket_client(tv, view="wall")
+    second_tab = socket_client(tv, view="wall")
+    untouched = socket_client(open_kiosk(app, other_secret), view="wall")
+    assert first.is_connected() and second_tab.is_connected()
+
+    assert revoke(admin, kiosk_id).status_code == 302
+
+    assert not first.is_connected()
+    assert not second_tab.is_connected()
+    assert untouched.is_connected()
+    # The page is told why before the cut (get_received() refuses a closed client).
+    told = [item["args"][0] for item in first.queue if item["name"] == "kiosk.revoked"]
+    assert told == [{"kiosk_id": kiosk_id}]
+    first.connect(auth={"view": "wall"})  # the page's automatic reconnect
+    assert not first.is_connected()
+    assert list(realtime.kiosk_sockets.snapshot().values()) == [other_id]
+
+
+def revoke_elsewhere(app: Flask, kiosk_id: int) -> None:
+    """What this process sees when another server process revoked the link: only the row."""
+    with app.app_context():
+        db.session.get(KioskToken, kiosk_id).revoked_at = utcnow()
+        db.session.commit()
+
+
+def test_a_socket_of_a_link_revoked_by_another_process_is_cut_by_its_next_message(
+    app, admin, socket_client
+):
+    kiosk_id, secret = create_link(admin)
+    sio = socket_client(open_kiosk(app, secret), view="wall")
+    revoke_elsewhere(app, kiosk_id)
+    assert sio.is_connected()
+    sio.emit("anything", {})
+    assert not sio.is_connected()
+
+
+def test_the_kiosk_sweep_cuts_sockets_of_links_revoked_by_another_process(
+    app, admin, socket_client
+):
+    kiosk_id, secret = create_link(admin)
+    _, other_secret = create_link(admin, "Second TV")
+    sio = socket_client(open_kiosk(app, secret), view="wall")
+    other = socket_client(open_kiosk(app, other_secret), view="wall")
+    revoke_elsewhere(app, kiosk_id)
+    with app.app_context():
+        assert realtime.sweep_kiosks() == 1
+    assert not sio.is_connected()
+    assert other.is_connected()
+
+
+@pytest.mark.parametrize("role", [Role.LEAD, Role.AGENT, Role.VIEWER])
+def test_only_admins_manage_kiosk_links(app, admin, role):
+    kiosk_id, _ = create_link(admin)
+    person = signed_in(app, "someone", role=role)
+    form = {"name": "Mine now", "csrf_token": person.csrf_token}
+    assert person.client.get("/admin/kiosks").status_code == 403
+    assert person.client.post("/admin/kiosks", data=form).status_code == 403
+    assert person.client.post(f"/admin/kiosks/{kiosk_id}/name", data=form).status_code == 403
+    assert person.client.post(f"/admin/kiosks/{kiosk_id}/revoke", data=form).status_code == 403
+    with app.app_context():
+        actor = db.session.get(User, person.user.id)
+        with pytest.raises(Forbidden):
+            kiosks.create_kiosk(actor, {"name": "Direct"})
+        with pytest.raises(Forbidden):
+            kiosks.revoke_kiosk(actor, kiosk_id)
+        kiosk = db.session.get(KioskToken, kiosk_id)
+        assert kiosk.is_active and kiosk.name == "Support room TV"
+        assert db.session.scalar(sa.select(sa.func.count(KioskToken.id))) == 1
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(app):
+    assert app.test_client().get("/admin/kiosks").status_code == 302
+
+
+def test_a_link_needs_a_name(app, admin):
+    response = admin.client.post(
+        "/admin/kiosks", data={"name": "  ", "csrf_token": admin.csrf_token}
+    )
+    assert response.status_code == 422
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(KioskToken.id))) == 0
+
+
+def test_admin_renames_and_revokes_and_the_log_keeps_no_secret(app, admin):
+    kiosk_id, secret = create_link(admin)
+    form = {"name": "Hall TV", "csrf_token": admin.csrf_token}
+    assert admin.client.post(f"/admin/kiosks/{kiosk_id}/name", data=form).status_code == 302
+    assert revoke(admin, kiosk_id).status_code == 302
+    assert revoke(admin, kiosk_id).status_code == 302  # twice: a message, nothing breaks
+    with app.app_context():
+        kiosk = db.session.get(KioskToken, kiosk_id)
+        assert kiosk.name == "Hall TV" and kiosk.revoked_at is not None
+        logged = db.session.scalars(
+            sa.select(TaskEvent).where(TaskEvent.kind.like("kiosk.%")).order_by(TaskEvent.seq)
+        ).all()
+        assert [e.kind for e in logged] == ["kiosk.created", "kiosk.renamed", "kiosk.revoked"]
+        assert logged[-1].data == {"kiosk": {"id": kiosk_id, "name": "Hall TV"}}
+        assert logged[-1].actor_id == admin.user.id
+        dumped = json.dumps([e.data for e in logged])
+        assert secret not in dumped and kiosk.token_hash not in dumped
+
+
+@pytest.mark.parametrize("kiosk_id", [999, 2**63])
+def test_an_unknown_kiosk_id_is_404(app, admin, kiosk_id):
+    form = {"name": "X", "csrf_token": admin.csrf_token}
+    assert admin.client.post(f"/admin/kiosks/{kiosk_id}/revoke", data=form).status_code == 404
+    assert admin.client.post(f"/admin/kiosks/{kiosk_id}/name", data=form).status_code == 404
+
+
+def test_a_kiosk_screen_can_leave_kiosk_mode(app, admin):
+    _, secret = create_link(admin)
+    tv = open_kiosk(app, secret)
+    response = tv.post("/board/leave", data={"csrf_token": kiosk_csrf(tv)})
+    assert response.status_code == 302
+    assert tv.get("/login").status_code == 200
+    assert tv.get("/board").status_code == 302  # an ordinary anonymous browser again
+
+
+def test_opening_a_link_signs_a_person_out(app, admin):
+    _, secret = create_link(admin)
+    agent = signed_in(app, "alice")
+    assert agent.client.get(f"/board?kiosk={secret}").status_code == 302
+    assert agent.client.get("/tasks/mine").status_code == 403
+    assert agent.client.get("/api/session").status_code == 403

@@ -1,0 +1,87 @@
+"""Who is online: people with WeSup open, several tabs counted once, kiosks not counted."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tests.conftest import signed_in
+from wesup.models import Role
+from wesup.realtime import Presence, presence
+
+
+def presence_messages(sio: Any) -> list[list[dict[str, Any]]]:
+    return [item["args"][0]["online"] for item in sio.get_received() if item["name"] == "presence"]
+
+
+def names(online: list[dict[str, Any]]) -> list[str]:
+    return [person["name"] for person in online]
+
+
+def test_two_tabs_of_one_person_count_once_and_leave_when_both_close(app, socket_client):
+    board = socket_client(signed_in(app, "vera", role=Role.VIEWER).client, view="board")
+    assert names(presence_messages(board)[-1]) == ["Vera"]
+    alice = signed_in(app, "alice")
+
+    first_tab = socket_client(alice.client, view="mine")
+    second_tab = socket_client(alice.client, view="board")
+    assert names(presence.online()) == ["Alice", "Vera"]
+    # The board heard Alice arrive once, not once per tab.
+    assert [names(online) for online in presence_messages(board)] == [["Alice", "Vera"]]
+
+    first_tab.disconnect()
+    assert names(presence.online()) == ["Alice", "Vera"]
+    assert presence_messages(board) == []  # still there: no news
+
+    second_tab.disconnect()
+    assert names(presence.online()) == ["Vera"]
+    assert [names(online) for online in presence_messages(board)] == [["Vera"]]
+
+
+def test_a_board_page_learns_who_is_online_when_it_connects(app, socket_client):
+    socket_client(signed_in(app, "alice").client, view="mine")
+    board = socket_client(signed_in(app, "vera", role=Role.VIEWER).client, view="wall")
+    assert names(presence_messages(board)[-1]) == ["Alice", "Vera"]
+
+
+def test_a_kiosk_is_not_a_person(app, socket_client):
+    board = socket_client(signed_in(app, "vera", role=Role.VIEWER).client, view="board")
+    board.get_received()
+    admin = signed_in(app, "root", role=Role.ADMIN)
+    page = admin.client.post(
+        "/admin/kiosks", data={"name": "TV", "csrf_token": admin.csrf_token}
+    ).get_data(as_text=True)
+    secret = re.search(r"/board\?kiosk=([A-Za-z0-9_-]+)", page).group(1)
+    tv = app.test_client()
+    tv.get(f"/board?kiosk={secret}")
+
+    kiosk = socket_client(tv, view="wall")
+    assert kiosk.is_connected()
+    assert names(presence_messages(kiosk)[-1]) == ["Vera"]  # the TV shows who is online
+    assert names(presence.online()) == ["Vera"]
+    assert presence_messages(board) == []
+    kiosk.disconnect()
+    assert names(presence.online()) == ["Vera"]
+    assert tv.get("/board/data").get_json()["online"] == [
+        {"id": online["id"], "name": "Vera"} for online in presence.online()
+    ]
+
+
+def test_a_refused_socket_leaves_no_trace(app, socket_client):
+    sio = socket_client(app.test_client(), view="board")
+    assert not sio.is_connected()
+    assert presence.online() == []
+
+
+def test_presence_counts_sockets_not_calls():
+    people = Presence()
+    assert people.join("s1", 1, "Alice") is True
+    assert people.join("s1", 1, "Alice") is False  # the same socket twice is one
+    assert people.join("s2", 1, "Alice") is False
+    assert people.leave("s1") is False
+    assert people.leave("s1") is False  # a repeated disconnect changes nothing
+    assert people.online() == [{"id": 1, "name": "Alice"}]
+    assert people.leave("s2") is True
+    assert people.leave("unknown") is False
+    assert people.online() == []
+    assert people.online_ids() == set()

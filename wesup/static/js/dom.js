@@ -1,0 +1,71 @@
+// Small DOM helpers shared by every page: text goes in through textContent, never as markup.
+
+// el("td", {class: "c-title", dataset: {taskId: 3}, onclick: fn}, "text", childNode)
+export function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === "class") node.className = value;
+    else if (key === "text") node.textContent = String(value);
+    else if (key === "dataset") Object.assign(node.dataset, value);
+    else if (key === "style") {
+      for (const [name, css] of Object.entries(value)) node.style.setProperty(name, css);
+    } else if (key.startsWith("on") && typeof value === "function") {
+      node.addEventListener(key.slice(2), value);
+    } else if (value === true) node.setAttribute(key, "");
+    else node.setAttribute(key, String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === undefined || child === null || child === false) continue;
+    node.append(child instanceof Node ? child : String(child));
+  }
+  return node;
+}
+
+// Data the template rendered with |tojson into <script type="application/json" id=...>.
+export function readJSON(id) {
+  const node = document.getElementById(id);
+  return node ? JSON.parse(node.textContent) : null;
+}
+
+let words = null;
+
+// A translated word from the blob in base.html; {name} placeholders are filled from params.
+export function t(key, params = {}) {
+  if (words === null) words = readJSON("wesup-words") || {};
+  const text = words[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (match, name) => (name in params ? String(params[name]) : match));
+}
+
+// A short message in the corner; errors stay longer.
+export function toast(message, kind = "info") {
+  let region = document.querySelector(".toasts");
+  if (!region) {
+    region = el("div", { class: "toasts", role: "status", "aria-live": "polite" });
+    document.body.append(region);
+  }
+  const item = el("div", { class: `toast ${kind}` }, message);
+  region.append(item);
+  setTimeout(() => item.remove(), kind === "error" ? 8000 : 3500);
+}
+
+// The message of an API answer that failed ({ok: false, status, data}).
+export function errorMessage(result) {
+  if (result.status === 0) return t("offline");
+  return result.data?.error?.message || t("failed");
+}
+
+// Show per-field messages next to the inputs of a form: elements [data-error-for=name].
+export function showFieldErrors(form, fields = {}) {
+  for (const slot of form.querySelectorAll("[data-error-for]")) {
+    const message = fields[slot.dataset.errorFor] || "";
+    slot.textContent = message;
+    slot.hidden = !message;
+  }
+}
+
+// True while the person is typing somewhere: single-key shortcuts must stay quiet then.
+export function isTyping(target) {
+  if (!(target instanceof Element)) return false;
+  return Boolean(target.closest("input, textarea, select, [contenteditable=''], [contenteditable=true]"));
+}

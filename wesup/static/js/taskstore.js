@@ -1,0 +1,170 @@
+// What a task page knows: the newest version of each task, the statuses and chats its pickers
+// offer, and the live handlers that keep them current. My tasks and All tasks share it; each
+// page only decides where a task goes (onTask) and what belongs on it.
+
+import { api } from "./api.js";
+import { acceptTask } from "./live.js";
+
+export const TASK_KINDS = [
+  "task.created",
+  "task.updated",
+  "task.status",
+  "task.commented",
+  "task.deleted",
+  "task.restored",
+];
+const DIRECTORY_KINDS = ["created", "updated", "archived", "deleted"];
+
+const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+const byPosition = (a, b) => a.position - b.position || a.id - b.id;
+const byName = (a, b) => a.name.localeCompare(b.name) || a.id - b.id;
+
+// Agents edit their own tasks, leads and admins every task, viewers none; deleted ones nobody.
+export function canEdit(me, task) {
+  if (task.deleted) return false;
+  return Boolean(me.can_edit_every || (me.can_write && task.agent.id === me.id));
+}
+
+export class TaskStore {
+  constructor({ statuses = [], chats = [] } = {}) {
+    this.known = new Map();
+    this.statuses = statuses.filter((status) => !status.archived).sort(byPosition);
+    this.chats = chats.filter((chat) => !chat.archived).sort(byName);
+    this.listeners = { task: [], message: [], directory: [] };
+  }
+
+  onTask(fn) {
+    this.listeners.task.push(fn);
+  }
+
+  onMessage(fn) {
+    this.listeners.message.push(fn);
+  }
+
+  onDirectory(fn) {
+    this.listeners.directory.push(fn);
+  }
+
+  load(tasks) {
+    this.known = new Map(tasks.map((task) => [task.id, task]));
+  }
+
+  get(id) {
+    return this.known.get(Number(id));
+  }
+
+  tasks() {
+    return [...this.known.values()];
+  }
+
+  // Keep a task unless a newer version is already here; tell the page where it now goes.
+  accept(task) {
+    if (!task) return false;
+    const current = this.known.get(task.id);
+    // The live echo of a change this page already applied from the API answer: nothing new.
+    if (current && current.version === task.version && same(current, task)) return false;
+    if (!acceptTask(this.known, task)) return false;
+    for (const fn of this.listeners.task) fn(task);
+    return true;
+  }
+
+  // Live handlers for startLive({on}); `extra` adds page-specific ones, called after.
+  handlers(extra = {}) {
+    const on = {};
+    for (const kind of TASK_KINDS) {
+      on[kind] = (message) => {
+        this.accept(message.task);
+        for (const fn of this.listeners.message) fn(message);
+        extra[kind]?.(message);
+      };
+    }
+    for (const action of DIRECTORY_KINDS) {
+      on[`status.${action}`] = (message) => {
+        this.applyStatus(action, message.status);
+        extra[`status.${action}`]?.(message);
+      };
+      on[`chat.${action}`] = (message) => {
+        this.applyChat(action, message.chat);
+        extra[`chat.${action}`]?.(message);
+      };
+    }
+    return on;
+  }
+
+  // A renamed or recolored status recolors every task that has it.
+  applyStatus(action, status) {
+    this.statuses = this.statuses.filter((item) => item.id !== status.id);
+    if ((action === "created" || action === "updated") && !status.archived) {
+      this.statuses.push(status);
+      this.statuses.sort(byPosition);
+    }
+    if (action === "updated") {
+      const { id, name, color, category } = status;
+      this.rewrite((task) => task.status.id === id, (task) => ({
+        ...task,
+        status: { id, name, color, category },
+      }));
+    }
+    for (const fn of this.listeners.directory) fn();
+  }
+
+  applyChat(action, chat) {
+    this.chats = this.chats.filter((item) => item.id !== chat.id);
+    if ((action === "created" || action === "updated") && !chat.archived) {
+      this.chats.push(chat);
+      this.chats.sort(byName);
+    }
+    if (action === "updated") {
+      this.rewrite((task) => task.chat?.id === chat.id, (task) => ({
+        ...task,
+        chat: { id: chat.id, name: chat.name },
+      }));
+    }
+    for (const fn of this.listeners.directory) fn();
+  }
+
+  // After a reload the directory events of the gap are gone too: fetch the lists again.
+  async refreshDirectories() {
+    const [statuses, chats] = await Promise.all([
+      api("GET", "/api/statuses"),
+      api("GET", "/api/chats"),
+    ]);
+    if (statuses.ok) this.statuses = statuses.data.statuses.sort(byPosition);
+    if (chats.ok) this.chats = chats.data.chats.sort(byName);
+    for (const fn of this.listeners.directory) fn();
+  }
+
+  // Change tasks in place without a new version (a directory entry changed, not the task).
+  rewrite(match, change) {
+    for (const task of this.tasks()) {
+      if (!match(task)) continue;
+      const next = change(task);
+      this.known.set(task.id, next);
+      for (const fn of this.listeners.task) fn(next);
+    }
+  }
+}
+
+// Writes through the JSON API. Whatever the server answers with (the saved task, or the
+// current one on a 409) goes into the store, so the row always shows what is really there.
+export function taskActions(store) {
+  async function send(method, url, body, task) {
+    const result = await api(method, url, body);
+    if (result.ok && result.data?.task) store.accept(result.data.task);
+    else if (result.status === 409 && result.data?.current) store.accept(result.data.current);
+    else if (result.status === 404 && task) store.accept({ ...task, deleted: true });
+    return result;
+  }
+
+  return {
+    create: (data) => send("POST", "/api/tasks", data),
+    update: (task, changes) =>
+      send("PATCH", `/api/tasks/${task.id}`, { ...changes, version: task.version }, task),
+    setStatus: (task, statusId) =>
+      send("PATCH", `/api/tasks/${task.id}`, { status_id: statusId, version: task.version }, task),
+    remove: (task) => send("DELETE", `/api/tasks/${task.id}?version=${task.version}`, undefined, task),
+    restore: (task) => send("POST", `/api/tasks/${task.id}/restore`, undefined, task),
+    comment: (task, body) => send("POST", `/api/tasks/${task.id}/comments`, { body }, task),
+    load: (taskId) => send("GET", `/api/tasks/${taskId}`),
+  };
+}

@@ -1,0 +1,130 @@
+"""Wall-board pages: /board, its data, the kiosk link that opens it, and the kiosk's fence.
+
+A kiosk link (/board?kiosk=<secret>) turns this browser into a read-only wall screen: it
+signs a person out, keeps only the kiosk's id in the session and redirects to /board, so the
+secret does not stay in the address bar, the history or a screenshot. A kiosk session reaches
+/board, /board/data, static files and /board/leave; everything else answers 403.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user
+
+from wesup import kiosk as kiosks
+from wesup.errorpages import json_error, wants_json
+from wesup.models import KioskToken
+from wesup.realtime import current_kiosk
+from wesup.wall import bp, service
+
+THEMES = ("dark", "light")
+KIOSK_ENDPOINTS = frozenset({"wall.board", "wall.data", "wall.leave", "static", "vendor.asset"})
+PAGE_SECONDS = 15  # how long each page of lanes stays up when they do not all fit
+
+
+@bp.before_app_request
+def confine_kiosk() -> ResponseReturnValue | None:
+    """A kiosk session sees the wall board and nothing else; a revoked one is nobody."""
+    if session.get("kiosk_id") is None or request.endpoint in KIOSK_ENDPOINTS:
+        return None
+    if current_kiosk() is None:
+        session.pop("kiosk_id", None)  # revoked: from now on a plain anonymous visitor
+        return None
+    message = _("This screen was opened with a kiosk link: it shows the wall board only.")
+    if wants_json():
+        return json_error(403, message)
+    return render_template("wall/refused.html", reason="kiosk_only", message=message), 403
+
+
+def _theme() -> str:
+    theme = request.args.get("theme")
+    return theme if theme in THEMES else "dark"
+
+
+def _refused(reason: str, status: int) -> ResponseReturnValue:
+    messages = {
+        "invalid": _("This kiosk link is not valid. Ask an admin for a new one."),
+        "revoked": _("This kiosk link has been revoked. Ask an admin for a new one."),
+    }
+    return render_template("wall/refused.html", reason=reason, message=messages[reason]), status
+
+
+def _viewer(*, forget_revoked: bool) -> KioskToken | str | None:
+    """The kiosk or person looking, "revoked" for a dead kiosk session, None for nobody.
+
+    The page forgets a revoked kiosk once it has said so; the data endpoint leaves that to
+    the page, so a TV that finds out through its data shows why it stopped.
+    """
+    if session.get("kiosk_id") is not None:
+        kiosk = current_kiosk()
+        if kiosk is not None:
+            if current_user.is_authenticated:
+                logout_user()  # a kiosk screen is never also somebody's session
+            return kiosk
+        if forget_revoked:
+            session.pop("kiosk_id", None)
+        return "revoked"
+    if current_user.is_authenticated:
+        return "person"
+    return None
+
+
+def _open_kiosk_link(secret: str) -> ResponseReturnValue:
+    kiosk = kiosks.find_by_secret(secret)
+    if kiosk is None:
+        return _refused("invalid", 404)
+    if not kiosk.is_active:
+        return _refused("revoked", 403)
+    if current_user.is_authenticated:
+        logout_user()
+    session["kiosk_id"] = kiosk.id
+    session.permanent = True  # the TV keeps its board across browser restarts
+    theme = request.args.get("theme")
+    response = redirect(url_for("wall.board", theme=theme if theme in THEMES else None))
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.get("")
+def board() -> ResponseReturnValue:
+    """The TV page; its live data comes from /board/data and the socket."""
+    secret = request.args.get("kiosk")
+    if secret is not None:
+        return _open_kiosk_link(secret)
+    viewer = _viewer(forget_revoked=True)
+    if viewer is None:
+        return current_app.login_manager.unauthorized()
+    if viewer == "revoked":
+        return _refused("revoked", 403)
+    return render_template(
+        "wall/board.html",
+        snapshot=service.snapshot(),
+        theme=_theme(),
+        kiosk=isinstance(viewer, KioskToken),
+        warn_minutes=current_app.config["AGE_WARN_MINUTES"],
+        alert_minutes=current_app.config["AGE_ALERT_MINUTES"],
+        page_seconds=current_app.config.get("WALL_PAGE_SECONDS", PAGE_SECONDS),
+    )
+
+
+@bp.get("/data")
+def data() -> ResponseReturnValue:
+    """The wall board's snapshot as JSON: lanes, who is online, and its seq."""
+    viewer = _viewer(forget_revoked=False)
+    if viewer is None:
+        return json_error(401, _("Sign in first."))
+    if viewer == "revoked":
+        return json_error(403, _("This kiosk link has been revoked. Ask an admin for a new one."))
+    response = jsonify(service.snapshot())
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/leave")
+def leave() -> ResponseReturnValue:
+    """Turn a kiosk screen back into an ordinary browser (it may then sign in)."""
+    session.pop("kiosk_id", None)
+    return redirect(url_for("auth.login"))
