@@ -6,6 +6,7 @@ python run.py [--host 127.0.0.1] [--port 5000] [--async-mode eventlet|gevent|thr
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 import warnings
@@ -35,6 +36,10 @@ def monkey_patch(mode: str) -> None:
         from gevent import monkey
 
         monkey.patch_all()
+        # gevent does not make psycopg2 cooperative by itself (eventlet's patch does).
+        from psycogreen.gevent import patch_psycopg
+
+        patch_psycopg()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -61,6 +66,15 @@ def main(argv: list[str] | None = None) -> None:
             flush=True,
         )
     print(f"WeSup on http://{args.host}:{args.port} ({args.async_mode})", flush=True)
+    server_options: dict[str, object] = {}
+    if args.async_mode == "eventlet":
+        # eventlet's default of 1024 concurrent connections (idle keep-alives included)
+        # would cap the board's audience well below a few TVs and a floor of open tabs.
+        server_options["max_size"] = app.config["MAX_CONNECTIONS"]
+    # Everything loaded so far lives as long as the process: keep the garbage collector's
+    # full passes from walking it again and again (they set the p99 of live delivery).
+    gc.collect()
+    gc.freeze()
     socketio.run(
         app,
         host=args.host,
@@ -68,6 +82,7 @@ def main(argv: list[str] | None = None) -> None:
         use_reloader=False,
         log_output=False,
         allow_unsafe_werkzeug=args.async_mode == "threading",
+        **server_options,
     )
 
 

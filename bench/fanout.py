@@ -3,8 +3,9 @@
 For each N it starts WeSup (run.py, eventlet, a fresh SQLite database in a temporary folder),
 signs N WebSocket clients into the board as a viewer, makes M task changes through the JSON API
 as an agent, and measures for every (client, change) the time from sending the API request to
-the client's receipt. It then does the same through a bare python-socketio server that only
-broadcasts (bench/floor_server.py), the floor for this stack, and prints WeSup / floor.
+the client's receipt. Beside it runs the floor for this stack, a bare python-socketio server
+that only broadcasts (bench/floor_server.py), with its own N clients and M changes interleaved
+with WeSup's; it prints both and the ratio WeSup / floor.
 
     .venv/bin/python bench/fanout.py            # or: make bench
     .venv/bin/python bench/fanout.py --clients 100 --changes 20   # a quick look
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import multiprocessing
 import os
 import platform
@@ -38,6 +40,7 @@ from tests.server_process import Browser, ServerProcess, create_first_admin  # n
 HOST = "127.0.0.1"
 PACKAGES = (
     "eventlet",
+    "greenlet",
     "python-socketio",
     "python-engineio",
     "Flask-SocketIO",
@@ -52,6 +55,7 @@ class FloorProcess(ServerProcess):
     ready_path = "/health"
 
     def command(self) -> list[str]:
+        """python bench/floor_server.py on this object's port."""
         return [sys.executable, str(BENCH / "floor_server.py"), "--port", str(self.port)]
 
 
@@ -99,11 +103,13 @@ class Floor:
         self.server = FloorProcess(workdir)
 
     def start(self) -> str:
+        """Start the floor; its clients need no cookie."""
         self.server.start()
         self.http = Browser(self.server.url)
         return ""
 
     def change(self, _number: int, title: str) -> None:
+        """Ask the floor to broadcast one event with this title."""
         response = self.http.post("/emit", json={"title": title})
         response.raise_for_status()
 
@@ -112,8 +118,7 @@ def percentile(values: list[float], share: float) -> float:
     """Nearest-rank percentile of an already sorted list."""
     if not values:
         return float("nan")
-    index = min(len(values) - 1, max(0, round(share * len(values) + 0.5) - 1))
-    return values[index]
+    return values[min(len(values), max(1, math.ceil(share * len(values)))) - 1]
 
 
 class ClientFleet:
@@ -154,6 +159,7 @@ class ClientFleet:
         return answers
 
     def total(self, key: str) -> int:
+        """The sum of one status count over all client processes."""
         return sum(answer[key] for answer in self.ask("status"))
 
     def wait_until(self, key: str, target: int, timeout: float) -> int:
@@ -166,6 +172,7 @@ class ClientFleet:
         return value
 
     def stop(self) -> list[dict[str, Any]]:
+        """Collect every process's receipts and let them exit."""
         try:
             return self.ask("stop", timeout=60)
         finally:
@@ -208,11 +215,13 @@ class Side:
         self.cpu_start = self.server.cpu_seconds()
 
     def change(self, number: int, title: str) -> None:
+        """Send one timed change."""
         self.sent[title] = time.time()
         self.target.change(number + 2, title)
         self.api_ms.append((time.time() - self.sent[title]) * 1000)
 
     def wait_delivered(self, count: int, timeout: float) -> None:
+        """Wait (bounded) until every client has every change; note the server CPU."""
         self.fleet.wait_until("receipts", count * (len(self.sent) + 1), timeout)
         self.cpu_used = self.server.cpu_seconds() - self.cpu_start
 
@@ -270,6 +279,7 @@ class Side:
         }
 
     def close(self) -> None:
+        """Stop the clients and the server, whatever state they are in."""
         if self.fleet is not None:
             self.fleet.stop()
         self.server.stop()
@@ -360,10 +370,12 @@ COLUMNS = (  # header, result key, format
     ("CPU ms/change", "server_cpu_ms_per_change", ">13.1f"),
     ("RSS MiB", "rss_before_mib", ">7.1f"),
     ("KiB/conn", "kib_per_connection", ">8.1f"),
+    ("load", "loadavg_1min_before", ">4.1f"),
 )
 
 
 def print_header() -> None:
+    """The table's column names, aligned with print_row."""
     widths = [int(fmt.lstrip("<>").split(".")[0].rstrip("f")) for _, _, fmt in COLUMNS]
     print(
         "  ".join(f"{head:>{width}}" for (head, _, _), width in zip(COLUMNS, widths, strict=True))
@@ -371,10 +383,12 @@ def print_header() -> None:
 
 
 def print_row(result: dict[str, Any]) -> None:
+    """One result as a table row, as soon as it is known."""
     print("  ".join(f"{result[key]:{fmt}}" for _, key, fmt in COLUMNS), flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run every N, print the table and the ratios, save the JSON."""
     parser = argparse.ArgumentParser(
         description="WeSup fan-out benchmark (see docs/PERFORMANCE.md)"
     )

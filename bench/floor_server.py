@@ -76,6 +76,7 @@ def http_app(environ: dict, start_response) -> list[bytes]:
 
 
 def main() -> None:
+    """Serve Socket.IO and the /emit endpoint until killed."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5100)

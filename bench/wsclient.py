@@ -137,6 +137,7 @@ class Pool:
         self.clients: list[Client] = []
 
     def add(self, client: Client) -> None:
+        """Serve one more connected client."""
         self.clients.append(client)
         self.selector.register(client.sock, selectors.EVENT_READ, client)
 
@@ -163,6 +164,7 @@ class Pool:
         return others
 
     def status(self) -> dict[str, int]:
+        """Counts the parent polls: connected, refused, closed, receipts."""
         return {
             "connected": sum(c.connected and not c.closed for c in self.clients),
             "refused": sum(c.refused for c in self.clients),
@@ -171,6 +173,7 @@ class Pool:
         }
 
     def close(self) -> None:
+        """Close every socket (the servers see the clients leave)."""
         for client in self.clients:
             try:
                 client.sock.close()

@@ -85,6 +85,7 @@ class ServerProcess:
         return self
 
     def command(self) -> list[str]:
+        """The server's command line (subclasses start other servers the same way)."""
         return [
             sys.executable,
             str(REPO / "run.py"),
@@ -95,6 +96,7 @@ class ServerProcess:
         ]
 
     def _wait_ready(self, timeout: float) -> None:
+        """Poll until the server answers; fail with its output if it dies or hangs."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process is None or self.process.poll() is not None:
@@ -119,6 +121,7 @@ class ServerProcess:
 
     @property
     def pid(self) -> int:
+        """The running server's process id."""
         assert self.process is not None
         return self.process.pid
 
@@ -184,6 +187,7 @@ class Browser(requests.Session):
         self.csrf_token = ""
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
+        """Every request goes to this server (paths only) and never waits forever."""
         kwargs.setdefault("timeout", 15)
         return super().request(method, self.base_url + url, *args, **kwargs)
 
@@ -195,6 +199,7 @@ class Browser(requests.Session):
         return self.post(url, data={**data, "csrf_token": found.group(1)}, allow_redirects=False)
 
     def login(self, login: str, password: str = PASSWORD) -> Browser:
+        """Sign in through the real /login form."""
         response = self.post_form("/login", {"login": login, "password": password})
         assert response.status_code == 302, response.text
         self.refresh_csrf()
@@ -248,6 +253,8 @@ class LiveSocket:
             self.client.on(name, self._recorder(name))
 
     def _recorder(self, name: str) -> Callable[[Any], None]:
+        """A handler that stores one kind of message and wakes the waiters."""
+
         def record(payload: Any) -> None:
             with self._changed:
                 self.received[name].append(payload)
@@ -256,6 +263,7 @@ class LiveSocket:
         return record
 
     def connect(self) -> LiveSocket:
+        """Connect over WebSocket alone (no polling fallback), with the login's cookie."""
         headers = {"Cookie": self.browser.cookie_header()} if self.browser else {}
         self.client.connect(
             self.server.url,
@@ -269,6 +277,7 @@ class LiveSocket:
 
     @property
     def events(self) -> list[dict[str, Any]]:
+        """The live `event` messages so far."""
         return self.received["event"]
 
     def wait_for(self, name: str, count: int, timeout: float = 15) -> list[Any]:
@@ -279,5 +288,6 @@ class LiveSocket:
             return list(self.received[name])
 
     def close(self) -> None:
+        """Disconnect if still connected; safe to call twice."""
         if self.client.connected:
             self.client.disconnect()

@@ -352,6 +352,8 @@ BAD_TASK_FIELDS = [
     pytest.param({"title": "x" * 301}, "title", id="title-too-long"),
     pytest.param({"title": "x" * 100_000}, "title", id="title-huge"),
     pytest.param({"title": "NUL\x00byte"}, "title", id="title-nul"),
+    pytest.param({"title": "lone \ud800 surrogate"}, "title", id="title-surrogate"),
+    pytest.param({"description": "\udfff"}, "description", id="description-surrogate"),
     pytest.param({"description": 7}, "description", id="description-number"),
     pytest.param({"description": "x" * 10_001}, "description", id="description-too-long"),
     pytest.param({"chat_id": "abc"}, "chat_id", id="chat-abc"),
@@ -417,25 +419,35 @@ def test_editing_with_bad_input_is_422_and_changes_nothing(app, data, field):
     assert db_state(app) == before
 
 
+NOT_AN_OBJECT = [
+    pytest.param('{"title": "VPN', "application/json", id="malformed"),
+    pytest.param('["VPN down"]', "application/json", id="array"),
+    pytest.param('"VPN down"', "application/json", id="string"),
+    pytest.param("42", "application/json", id="number"),
+    pytest.param("null", "application/json", id="null"),
+    pytest.param("", "application/json", id="empty"),
+    pytest.param("title=VPN", "application/x-www-form-urlencoded", id="form"),
+    pytest.param("\xff\xfe", "application/json", id="not-utf8"),
+]
+JSON_WRITES = [
+    ("POST", "/api/tasks"),
+    ("PATCH", "/api/tasks/{id}"),
+    ("POST", "/api/tasks/{id}/comments"),
+    ("POST", "/api/chats"),
+]
+
+
 @pytest.mark.parametrize(
-    ("method", "path"),
-    [("POST", "/api/tasks"), ("PATCH", "/api/tasks/{id}"), ("POST", "/api/tasks/{id}/comments")],
-)
-@pytest.mark.parametrize(
-    ("raw", "content_type"),
-    [
-        pytest.param('{"title": "VPN', "application/json", id="malformed"),
-        pytest.param('["VPN down"]', "application/json", id="array"),
-        pytest.param('"VPN down"', "application/json", id="string"),
-        pytest.param("42", "application/json", id="number"),
-        pytest.param("null", "application/json", id="null"),
-        pytest.param("", "application/json", id="empty"),
-        pytest.param("title=VPN", "application/x-www-form-urlencoded", id="form"),
-        pytest.param("\xff\xfe", "application/json", id="not-utf8"),
+    ("method", "path", "raw", "content_type"),
+    [pytest.param("POST", "/api/tasks", *p.values, id=f"create-{p.id}") for p in NOT_AN_OBJECT]
+    + [
+        pytest.param(method, path, *p.values, id=f"{method}-{path}-{p.id}")
+        for method, path in JSON_WRITES[1:]
+        for p in NOT_AN_OBJECT[:2]
     ],
 )
 def test_a_body_that_is_not_a_json_object_is_400(app, method, path, raw, content_type):
-    alice = signed_in(app, "alice")
+    alice = signed_in(app, "alice", role=Role.LEAD)
     task = make_task(app, alice.user)
     before = db_state(app)
     response = alice.client.open(
@@ -446,6 +458,19 @@ def test_a_body_that_is_not_a_json_object_is_400(app, method, path, raw, content
         headers=alice.headers(),
     )
     assert_error(response, 400, "bad_request")
+    assert db_state(app) == before
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{}, {"body": ""}, {"body": "  "}, {"body": 42}, {"body": "x" * 5001}, {"body": "\x00"}],
+)
+def test_a_bad_comment_is_422_and_changes_nothing(app, body):
+    alice = signed_in(app, "alice")
+    task = make_task(app, alice.user)
+    before = db_state(app)
+    response = alice.api("POST", f"/api/tasks/{task.id}/comments", body)
+    assert_error(response, 422, "validation_failed", {"body"})
     assert db_state(app) == before
 
 
@@ -489,23 +514,27 @@ def test_a_stale_delete_is_409_and_deletes_nothing(app):
     assert db_state(app) == before
 
 
+ID_ROUTES = [
+    ("GET", "/api/tasks/{missing}"),
+    ("PATCH", "/api/tasks/{missing}"),
+    ("DELETE", "/api/tasks/{missing}"),
+    ("POST", "/api/tasks/{missing}/restore"),
+    ("GET", "/api/tasks/{missing}/comments"),
+    ("POST", "/api/tasks/{missing}/comments"),
+    ("PATCH", "/api/chats/{missing}"),
+    ("DELETE", "/api/chats/{missing}"),
+    ("PATCH", "/api/statuses/{missing}"),
+    ("DELETE", "/api/statuses/{missing}"),
+]
+
+
 @pytest.mark.parametrize(
-    ("method", "path"),
-    [
-        ("GET", "/api/tasks/{missing}"),
-        ("PATCH", "/api/tasks/{missing}"),
-        ("DELETE", "/api/tasks/{missing}"),
-        ("POST", "/api/tasks/{missing}/restore"),
-        ("GET", "/api/tasks/{missing}/comments"),
-        ("POST", "/api/tasks/{missing}/comments"),
-        ("PATCH", "/api/chats/{missing}"),
-        ("DELETE", "/api/chats/{missing}"),
-        ("PATCH", "/api/statuses/{missing}"),
-        ("DELETE", "/api/statuses/{missing}"),
-        ("GET", "/api/nothing-here"),
-    ],
+    ("method", "path", "missing"),
+    [(method, path, 9999) for method, path in ID_ROUTES]
+    # beyond what an id column holds (the database would overflow): still just not found
+    + [(method, path, 2**63) for method, path in ID_ROUTES[:3] + ID_ROUTES[6:7]]
+    + [("GET", "/api/nothing-here", 0)],
 )
-@pytest.mark.parametrize("missing", [9999, 2**63])
 def test_unknown_ids_are_404(app, method, path, missing):
     lead = signed_in(app, "lena", role=Role.LEAD)
     make_task(app, lead.user)
@@ -534,17 +563,29 @@ def test_a_wrong_method_is_405_json(app):
         ("DELETE", "/api/statuses/{status}", None),
     ],
 )
-@pytest.mark.parametrize("token", [None, "not-the-token"])
-def test_unsafe_methods_without_the_csrf_token_are_refused(app, method, path, body, token):
+def test_unsafe_methods_without_the_csrf_token_are_refused(app, method, path, body):
     lead = signed_in(app, "lena", role=Role.LEAD)
     task = make_task(app, lead.user)
     status = status_named(app, "Postponed")
     before = db_state(app)
-    headers = {"X-CSRFToken": token} if token else {}
-    response = lead.client.open(
-        path.format(id=task.id, status=status.id), method=method, json=body, headers=headers
-    )
+    response = lead.client.open(path.format(id=task.id, status=status.id), method=method, json=body)
     assert_error(response, 400, "csrf_failed")
+    assert db_state(app) == before
+
+
+@pytest.mark.parametrize("token", ["not-the-token", ""])
+def test_a_wrong_csrf_token_is_refused(app, token):
+    lead = signed_in(app, "lena", role=Role.LEAD)
+    task = make_task(app, lead.user)
+    before = db_state(app)
+    headers = {"X-CSRFToken": token}
+    for method, path, body in [
+        ("POST", "/api/tasks", {"title": "VPN"}),
+        ("PATCH", f"/api/tasks/{task.id}", {"version": 1, "title": "Renamed"}),
+        ("DELETE", f"/api/tasks/{task.id}", None),
+    ]:
+        response = lead.client.open(path, method=method, json=body, headers=headers)
+        assert_error(response, 400, "csrf_failed")
     assert db_state(app) == before
 
 

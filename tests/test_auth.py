@@ -112,6 +112,7 @@ def test_next_brings_a_person_back_to_a_page_of_the_site(app, client, target):
         "javascript:alert(1)",
         "/\t/evil.example",
         "/\n/evil.example",
+        "/tasks\r\nSet-Cookie: session=stolen",
         "evil.example",
         "",
     ],

@@ -50,12 +50,19 @@ class Team:
         self.viewer = Browser(server.url).login("vera")
         self.agent_id = self.agent.refresh_csrf()["user"]["id"]
 
+    def close(self) -> None:
+        """Close the people's HTTP connections."""
+        for browser in (self.admin, self.agent, self.viewer):
+            browser.close()
+
     def socket(self, browser: Browser | None, **auth: Any) -> LiveSocket:
+        """A connected socket sharing `browser`'s login (None: anonymous)."""
         live = LiveSocket(self.server, browser, **auth)
         self._sockets.append(live)
         return live.connect()
 
     def status(self, category: str) -> dict[str, Any]:
+        """The first status of a category, as the API lists it."""
         statuses = self.agent.api("GET", "/api/statuses")["statuses"]
         return next(status for status in statuses if status["category"] == category)
 
@@ -65,21 +72,27 @@ def start_team(tmp_path: Path) -> Iterator[Callable[..., Team]]:
     """Start run.py in a given async mode and set up its people; stop everything afterwards."""
     servers: list[ServerProcess] = []
     sockets: list[LiveSocket] = []
+    teams: list[Team] = []
 
     def start(async_mode: str) -> Team:
+        """Start one server and set up its people."""
         server = ServerProcess(tmp_path / async_mode, async_mode=async_mode)
         servers.append(server)
         server.start()
-        return Team(server, sockets)
+        teams.append(Team(server, sockets))
+        return teams[-1]
 
     yield start
     for live in sockets:
         live.close()
+    for team in teams:
+        team.close()
     for server in servers:
         server.stop()
 
 
 def assert_increasing(events: list[dict[str, Any]]) -> None:
+    """Each event's seq is larger than the one before: no duplicates, no reordering."""
     seqs = [event["seq"] for event in events]
     assert seqs == sorted(set(seqs)), seqs
 

@@ -6,7 +6,15 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.conftest import db_state, make_chat, make_task, make_user, signed_in, status_named
+from tests.conftest import (
+    Auth,
+    db_state,
+    make_chat,
+    make_task,
+    make_user,
+    signed_in,
+    status_named,
+)
 from wesup.models import Role
 
 # Writes on somebody else's task; {id} is the task, {status} a status to move it to.
@@ -18,7 +26,8 @@ WRITES_ON_A_TASK = [
 ]
 
 
-def _fill(body, task_id: int, status_id: int):
+def _fill(body, status_id: int):
+    """The request body with the status placeholder filled in."""
     if body is None:
         return None
     return {key: status_id if value == "{status}" else value for key, value in body.items()}
@@ -33,7 +42,7 @@ def test_nobody_but_the_agent_and_leads_writes_on_a_task(app, role, method, path
     done = status_named(app, "Done")
     before = db_state(app)
 
-    response = other.api(method, path.format(id=task.id), _fill(body, task.id, done.id))
+    response = other.api(method, path.format(id=task.id), _fill(body, done.id))
 
     assert response.status_code == 403
     assert response.get_json()["error"]["code"] == "forbidden"
@@ -47,7 +56,7 @@ def test_a_lead_or_admin_writes_on_every_task(app, role, method, path, body):
     task = make_task(app, alice)
     boss = signed_in(app, "boss", role=role)
     done = status_named(app, "Done")
-    response = boss.api(method, path.format(id=task.id), _fill(body, task.id, done.id))
+    response = boss.api(method, path.format(id=task.id), _fill(body, done.id))
     assert response.status_code in (200, 201), response.get_json()
 
 
@@ -117,6 +126,13 @@ def test_only_a_lead_or_admin_restores_a_task(app, role):
         response = person.api("POST", f"/api/tasks/{task.id}/restore")
         assert response.status_code == 403
     assert db_state(app) == before
+
+
+def signed_in_as_existing(app, login: str, password: str, client=None):
+    """Sign in through the login form with a password set by the app itself."""
+    auth = Auth(client or app.test_client())
+    auth.login(login, password)
+    return auth.client
 
 
 # --- directories ----------------------------------------------------------------------------
@@ -255,15 +271,6 @@ def test_an_admin_cannot_remove_their_own_admin_rights(app):
     )
     assert response.status_code == 422
     assert db_state(app) == before
-
-
-def signed_in_as_existing(app, login: str, password: str, client=None):
-    """Sign in through the login form with a password set by the app itself."""
-    from tests.conftest import Auth
-
-    auth = Auth(client or app.test_client())
-    auth.login(login, password)
-    return auth.client
 
 
 # --- anonymous ------------------------------------------------------------------------------

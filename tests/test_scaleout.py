@@ -31,16 +31,20 @@ def absent(message: str) -> None:
 
 
 def require_services() -> None:
+    """PostgreSQL (WESUP_TEST_DATABASE_URL) and Redis must answer."""
     if not POSTGRES_URL:
         absent("WESUP_TEST_DATABASE_URL is not set")
     try:
         psycopg2.connect(POSTGRES_URL, connect_timeout=3).close()
     except psycopg2.OperationalError as exc:
         absent(f"PostgreSQL is not reachable: {exc}")
+    queue = redis.Redis.from_url(REDIS_URL, socket_timeout=3)
     try:
-        redis.Redis.from_url(REDIS_URL, socket_timeout=3).ping()
+        queue.ping()
     except redis.RedisError as exc:
         absent(f"Redis is not reachable at {REDIS_URL}: {exc}")
+    finally:
+        queue.close()
 
 
 def reset_schema(url: str) -> None:

@@ -38,6 +38,8 @@ def safe_next(target: str | None) -> str | None:
     """Only same-site paths: '/tasks' yes; 'https://evil', '//evil' and '/\\evil' no."""
     if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
         return None
+    if any(ord(char) < 0x20 or char == "\x7f" for char in target):
+        return None  # browsers drop tabs and newlines ("/\t/evil"); a header cannot hold them
     parts = urlsplit(target)
     if parts.scheme or parts.netloc:
         return None

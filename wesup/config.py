@@ -29,6 +29,8 @@ class Defaults:
     REPLAY_MAX_AGE_HOURS = 24
     AGE_WARN_MINUTES = 30  # wall board: a card turns amber
     AGE_ALERT_MINUTES = 120  # wall board: a card turns red
+    MAX_CONNECTIONS = 10_000  # eventlet: concurrent connections one process accepts
+    WALL_PAGE_SECONDS = 15  # wall board: how long each page of lanes shows when they do not fit
     SQL_ECHO = False
 
 
@@ -48,6 +50,8 @@ ENV_KEYS = {
     "REPLAY_MAX_AGE_HOURS": int,
     "AGE_WARN_MINUTES": int,
     "AGE_ALERT_MINUTES": int,
+    "WALL_PAGE_SECONDS": int,
+    "MAX_CONNECTIONS": int,
 }
 
 

@@ -24,7 +24,9 @@ class Base(so.DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+# A request commits once, at its end, then serializes what it wrote: expiring everything on
+# commit would only reload the same rows for the response.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 login_manager = LoginManager()
 socketio = SocketIO()

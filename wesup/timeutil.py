@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from wesup.errors import ValidationFailed
 
@@ -69,18 +70,20 @@ def parse_period(first: str | None, last: str | None) -> Period:
         try:
             parsed[name] = date.fromisoformat(raw)
         except ValueError:
-            errors[name] = "Use the date format YYYY-MM-DD."
+            errors[name] = _("Use the date format YYYY-MM-DD.")
         else:
             if not FIRST_DAY <= parsed[name] <= LAST_DAY:
-                errors[name] = "Use a date between years 1 and 9999."
+                errors[name] = _("Use a date between years 1 and 9999.")
     if errors:
-        raise ValidationFailed("The period is not valid.", errors)
+        raise ValidationFailed(_("The period is not valid."), errors)
     start = parsed["from"] or parsed["to"] or today()
     end = parsed["to"] or start
     if end < start:
-        raise ValidationFailed("The period ends before it starts.", {"to": "Before 'from'."})
+        raise ValidationFailed(_("The period ends before it starts."), {"to": _("Before 'from'.")})
     if (end - start).days >= MAX_PERIOD_DAYS:
-        raise ValidationFailed("The period is longer than a year.", {"to": "Too far from 'from'."})
+        raise ValidationFailed(
+            _("The period is longer than a year."), {"to": _("Too far from 'from'.")}
+        )
     return Period(start, end)
 
 

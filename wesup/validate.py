@@ -32,6 +32,18 @@ class RowIdConverter(IntegerConverter):
         return number
 
 
+def storable(value: str) -> bool:
+    """Text a database can hold: no NUL (PostgreSQL refuses it) and no lone surrogate (JSON
+    can carry one, UTF-8 cannot)."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def text(
     data: dict[str, Any],
     name: str,
@@ -46,10 +58,7 @@ def text(
         if required:
             errors[name] = _("This field is required.")
         return None
-    if not isinstance(raw, str):
-        errors[name] = _("Must be text.")
-        return None
-    if "\x00" in raw:  # no database stores a NUL in text (PostgreSQL refuses it)
+    if not isinstance(raw, str) or not storable(raw):
         errors[name] = _("Must be text.")
         return None
     value = raw.strip()

@@ -21,7 +21,6 @@ from wesup.wall import bp, service
 
 THEMES = ("dark", "light")
 KIOSK_ENDPOINTS = frozenset({"wall.board", "wall.data", "wall.leave", "static", "vendor.asset"})
-PAGE_SECONDS = 15  # how long each page of lanes stays up when they do not all fit
 
 
 @bp.before_app_request
@@ -106,7 +105,7 @@ def board() -> ResponseReturnValue:
         kiosk=isinstance(viewer, KioskToken),
         warn_minutes=current_app.config["AGE_WARN_MINUTES"],
         alert_minutes=current_app.config["AGE_ALERT_MINUTES"],
-        page_seconds=current_app.config.get("WALL_PAGE_SECONDS", PAGE_SECONDS),
+        page_seconds=current_app.config["WALL_PAGE_SECONDS"],
     )
 
 

@@ -17,12 +17,17 @@
 
 /* global io */
 
+import { clock } from "./teamtime.js";
+
 const STALE_AFTER_MS = 30_000;
 const SEEN_LIMIT = 5000;
+const RELOAD_RETRY_MAX_MS = 30_000;
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function startLive({ view, seq = 0, on = {}, onEvent, onPresence, reload }) {
   const state = {
     seq: Number.isFinite(seq) ? seq : 0,
+    floor: Number.isFinite(seq) ? seq : 0, // everything up to here is in the snapshot
     seen: new Set(),
     dataAt: new Date(),
     connected: false,
@@ -40,7 +45,7 @@ export function startLive({ view, seq = 0, on = {}, onEvent, onPresence, reload 
   });
 
   function apply(message) {
-    if (state.seen.has(message.seq)) return false;
+    if (message.seq <= state.floor || state.seen.has(message.seq)) return false;
     state.seen.add(message.seq);
     if (state.seen.size > SEEN_LIMIT) {
       state.seen = new Set([...state.seen].slice(-SEEN_LIMIT / 2));
@@ -53,21 +58,31 @@ export function startLive({ view, seq = 0, on = {}, onEvent, onPresence, reload 
     return true;
   }
 
+  // Fetch a fresh snapshot until one arrives: a page (or a TV) has nobody to press F5.
+  // `reload` returns the snapshot's seq; anything else, or a throw, is a failed attempt.
   async function reloadSnapshot(reason) {
     if (!reload) return;
     if (!state.reloading) {
       state.reloading = (async () => {
-        try {
-          const fresh = await reload(reason);
+        render();
+        for (let attempt = 0; ; attempt += 1) {
+          let fresh;
+          try {
+            fresh = await reload(reason);
+          } catch {
+            fresh = undefined;
+          }
           if (Number.isFinite(fresh)) {
             state.seq = fresh;
+            state.floor = fresh;
             state.seen.clear();
+            state.dataAt = new Date();
+            break;
           }
-          state.dataAt = new Date();
-        } finally {
-          state.reloading = null;
-          render();
+          await sleep(Math.min(RELOAD_RETRY_MAX_MS, 1000 * 2 ** attempt));
         }
+        state.reloading = null;
+        render();
       })();
     }
     return state.reloading;
@@ -109,8 +124,8 @@ export function startLive({ view, seq = 0, on = {}, onEvent, onPresence, reload 
   function render() {
     if (!indicator) return;
     indicator.hidden = false;
-    const asOf = state.dataAt.toLocaleTimeString();
-    if (state.connected) {
+    const asOf = clock(state.dataAt);
+    if (state.connected && !state.reloading) {
       indicator.textContent = indicator.dataset.liveLabel || "Live";
       indicator.className = "freshness live";
       indicator.title = "";

@@ -117,14 +117,16 @@ export class TaskDialog {
     }
     this.seen = new Set();
     this.timeline.replaceChildren();
-    for (const message of result.data.timeline) this.addToTimeline(message);
+    for (const message of result.data.timeline) this.addToTimeline(message, { scroll: false });
   }
 
-  addToTimeline(message) {
+  // Live additions scroll into view; the first load keeps the form in sight.
+  addToTimeline(message, { scroll = true } = {}) {
     if (!this.timeline || this.seen.has(message.seq)) return;
     this.seen.add(message.seq);
-    this.timeline.append(timelineItem(message));
-    this.timeline.lastElementChild.scrollIntoView({ block: "nearest" });
+    const item = timelineItem(message);
+    this.timeline.append(item);
+    if (scroll) item.scrollIntoView({ block: "nearest" });
   }
 
   renderHead(task) {

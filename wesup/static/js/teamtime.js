@@ -1,23 +1,32 @@
 // Times in the team's zone (<html data-timezone>): the same wording as the server's team_time.
 
-let formatter = null;
+const toDate = (value) => (value instanceof Date ? value : new Date(value));
+
+// One Intl formatter per shape, made on first use (the zone is read from the page then).
+function teamFormatter(fields) {
+  let formatter = null;
+  return () => {
+    formatter ??= new Intl.DateTimeFormat("en-GB", {
+      timeZone: document.documentElement.dataset.timezone || undefined,
+      hourCycle: "h23",
+      ...fields,
+    });
+    return formatter;
+  };
+}
+
+const dateTime = teamFormatter({
+  year: "numeric",
+  month: "2-digit",
+  day: "2-digit",
+  hour: "2-digit",
+  minute: "2-digit",
+});
+const timeOfDay = teamFormatter({ hour: "2-digit", minute: "2-digit", second: "2-digit" });
 
 function parts(value) {
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat("en-GB", {
-      timeZone: document.documentElement.dataset.timezone || undefined,
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      hourCycle: "h23",
-    });
-  }
   const out = {};
-  for (const part of formatter.formatToParts(value instanceof Date ? value : new Date(value))) {
-    out[part.type] = part.value;
-  }
+  for (const part of dateTime().formatToParts(toDate(value))) out[part.type] = part.value;
   return out;
 }
 
@@ -38,4 +47,9 @@ export function stamp(value) {
 export function inputValue(value = new Date()) {
   const p = parts(value);
   return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`;
+}
+
+// "14:03:15": a moment on the team's clock, with seconds (the freshness indicator).
+export function clock(value = new Date()) {
+  return timeOfDay().format(toDate(value));
 }

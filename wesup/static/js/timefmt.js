@@ -26,15 +26,6 @@ export function secondsBetween(fromIso, toIso) {
   return Math.floor((end.getTime() - new Date(fromIso).getTime()) / 1000);
 }
 
-// The team's zone comes from <html data-timezone>, so every viewer sees the same clock.
-export function formatTime(iso, withDate = true) {
-  if (!iso) return "";
-  const zone = document.documentElement.dataset.timezone || undefined;
-  const options = { hour: "2-digit", minute: "2-digit", hour12: false, timeZone: zone };
-  if (withDate) Object.assign(options, { day: "2-digit", month: "2-digit" });
-  return new Date(iso).toLocaleString(document.documentElement.lang || undefined, options);
-}
-
 // Every element with data-since (ISO) and optional data-until shows a ticking duration.
 export function tickTimers(root = document) {
   for (const el of root.querySelectorAll("[data-since]")) {

@@ -7,6 +7,7 @@
 // On shift (mirrors wesup/wall/service.py): has open tasks, or resolved one today, or is an
 // agent with WeSup open now.
 
+import { el as make } from "./dom.js";
 import { acceptTask, startLive } from "./live.js";
 import { formatDuration } from "./timefmt.js";
 
@@ -40,12 +41,7 @@ const serverNow = () => Date.now() + model.skew;
 const fill = (template, values) =>
   template.replace(/\{(\w+)\}/g, (_, key) => String(values[key] ?? ""));
 
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined && text !== null) node.textContent = text;
-  return node;
-}
+const el = (tag, className, text) => make(tag, { class: className }, text);
 
 // --- model ---------------------------------------------------------------------------------
 
@@ -288,29 +284,21 @@ function tickClock() {
 
 // --- data ----------------------------------------------------------------------------------
 
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-// Fetch a fresh snapshot, retrying until the server answers: a TV has nobody to press F5.
+// Fetch a fresh snapshot; live.js retries with backoff until one arrives.
 async function reload() {
-  for (let attempt = 0; ; attempt += 1) {
-    try {
-      const response = await fetch(words.dataUrl, {
-        credentials: "same-origin",
-        cache: "no-store",
-        headers: { Accept: "application/json" },
-      });
-      if (response.status === 401 || response.status === 403) {
-        leave(); // signed out or kiosk link revoked: the server's page says which
-        return NaN;
-      }
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      const snapshot = await response.json();
-      load(snapshot);
-      return snapshot.seq;
-    } catch {
-      await sleep(Math.min(30_000, 1000 * 2 ** attempt));
-    }
+  const response = await fetch(words.dataUrl, {
+    credentials: "same-origin",
+    cache: "no-store",
+    headers: { Accept: "application/json" },
+  });
+  if (response.status === 401 || response.status === 403) {
+    leave(); // signed out or kiosk link revoked: the server's page says which
+    return NaN;
   }
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  const snapshot = await response.json();
+  load(snapshot);
+  return snapshot.seq;
 }
 
 function leave() {
