@@ -1,4 +1,5 @@
-"""Who is online: people with WeSup open, several tabs counted once, kiosks not counted."""
+"""Who is online: the people who work tasks with WeSup open, several tabs counted once;
+viewers and kiosks are watchers, not counted."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ def names(online: list[dict[str, Any]]) -> list[str]:
 
 
 def test_two_tabs_of_one_person_count_once_and_leave_when_both_close(app, socket_client):
-    board = socket_client(signed_in(app, "vera", role=Role.VIEWER).client, view="board")
+    board = socket_client(signed_in(app, "vera", role=Role.LEAD).client, view="board")
     assert names(presence_messages(board)[-1]) == ["Vera"]
     alice = signed_in(app, "alice")
 
@@ -40,12 +41,12 @@ def test_two_tabs_of_one_person_count_once_and_leave_when_both_close(app, socket
 
 def test_a_board_page_learns_who_is_online_when_it_connects(app, socket_client):
     socket_client(signed_in(app, "alice").client, view="mine")
-    board = socket_client(signed_in(app, "vera", role=Role.VIEWER).client, view="wall")
+    board = socket_client(signed_in(app, "vera", role=Role.LEAD).client, view="wall")
     assert names(presence_messages(board)[-1]) == ["Alice", "Vera"]
 
 
 def test_a_kiosk_is_not_a_person(app, socket_client):
-    board = socket_client(signed_in(app, "vera", role=Role.VIEWER).client, view="board")
+    board = socket_client(signed_in(app, "vera", role=Role.LEAD).client, view="board")
     board.get_received()
     admin = signed_in(app, "root", role=Role.ADMIN)
     page = admin.client.post(
@@ -85,3 +86,13 @@ def test_presence_counts_sockets_not_calls():
     assert people.leave("unknown") is False
     assert people.online() == []
     assert people.online_ids() == set()
+
+
+def test_viewers_watch_without_being_counted(app, socket_client):
+    """Managers and developers watching the board are not agents at work."""
+    board = socket_client(signed_in(app, "dev", role=Role.VIEWER).client, view="board")
+    assert board.is_connected()
+    assert names(presence_messages(board)[-1]) == []
+    socket_client(signed_in(app, "alice").client, view="mine")
+    assert names(presence.online()) == ["Alice"]
+    assert [names(online) for online in presence_messages(board)] == [["Alice"]]

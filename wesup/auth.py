@@ -49,7 +49,7 @@ def safe_next(target: str | None) -> str | None:
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> ResponseReturnValue:
     if not users.has_users():
-        return render_template("auth/no_users.html")
+        return render_template("auth/first_run.html")
     next_url = safe_next(request.values.get("next"))
     if current_user.is_authenticated:
         return redirect(next_url or url_for("tasks.mine"))
@@ -77,7 +77,7 @@ def setup() -> ResponseReturnValue:
     """The one-time link printed at start-up: creates the first admin, then stops working."""
     token = request.values.get("token")
     if not users.check_setup_token(token):
-        return render_template("auth/setup_invalid.html"), 404
+        return render_template("auth/first_run.html", invalid_link=True), 404
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:

@@ -197,8 +197,10 @@ def on_connect(auth: Any = None) -> bool:
     if kiosk_id is not None:
         kiosk_sockets.add(request.sid, kiosk_id)
         _start_kiosk_sweep()
-    elif presence.join(request.sid, current_user.id, current_user.name):
-        _announce_presence()
+    elif current_user.can_write_tasks and presence.join(
+        request.sid, current_user.id, current_user.name
+    ):
+        _announce_presence()  # viewers watch; only people who work tasks count as online
     if board:
         socketio.emit("presence", {"online": presence.online()}, to=request.sid)
     return True

@@ -1,0 +1,448 @@
+"""WeSup in a real browser: Debian's Chromium driven by Playwright against run.py (eventlet).
+
+Each person is a browser context of their own, signed in through the /login form: Alice (an
+agent) on My tasks, Vera (a lead) on All tasks, and the team TV on the wall board. One
+server serves the whole module; the restart test restarts it on the same port and database.
+Screenshots for people to look at go to test-artifacts/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tests.browser_support import (
+    ARTIFACTS,
+    BOARD_JS,
+    FRESHNESS,
+    RECONNECT_MS,
+    TEAM_ZONE,
+    WALL_JS,
+    Person,
+    board_expected,
+    board_shown,
+    expect,
+    launch_chromium,
+    rgb,
+    wait_shows,
+    wait_until,
+    wall_expected,
+)
+from tests.server_process import PASSWORD, Browser, ServerProcess, create_first_admin
+
+pytestmark = pytest.mark.browser
+
+PEOPLE = [  # login, role, name
+    ("alice", "agent", "Alice Agent"),
+    ("bob", "agent", "Bob Builder"),
+    ("carol", "agent", "Carol Support"),
+    ("vera", "lead", "Vera Lead"),
+    ("tv", "viewer", "Team TV"),
+]
+CHATS = ["Backend API", "Billing", "Printers", "VIP customers"]
+OUTAGE_SECONDS = 10
+OFFLINE = re.compile(r"\bfreshness offline\b")
+DATA_AS_OF = re.compile(r"data as of (\d{2}):(\d{2}):(\d{2})")
+
+
+@dataclass
+class Team:
+    """The running server, its people's API sessions, and the chats and statuses by name."""
+
+    server: ServerProcess
+    api: dict[str, Browser] = field(default_factory=dict)
+    ids: dict[str, int] = field(default_factory=dict)
+    chats: dict[str, int] = field(default_factory=dict)
+    statuses: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def today(self) -> dict[str, Any]:
+        """What the database holds for today's board, as Alice's session reads it."""
+        return self.api["alice"].api("GET", "/api/tasks")
+
+    def create(self, login: str, title: str, **fields: Any) -> dict[str, Any]:
+        return self.api[login].api("POST", "/api/tasks", {"title": title, **fields})["task"]
+
+    def change(self, login: str, task: dict[str, Any], **fields: Any) -> dict[str, Any]:
+        url = f"/api/tasks/{task['id']}"
+        current = self.api[login].api("GET", url)["task"]
+        return self.api[login].api("PATCH", url, {**fields, "version": current["version"]})["task"]
+
+
+@dataclass
+class People:
+    alice: Person  # agent, on My tasks
+    vera: Person  # lead, on All tasks
+    tv: Person  # the wall board, 1920x1080
+
+    def all(self) -> list[Person]:
+        return [self.alice, self.vera, self.tv]
+
+
+@pytest.fixture(scope="module")
+def team(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Team]:
+    """A fresh run.py: the first admin from the printed setup link, then people and chats."""
+    server = ServerProcess(tmp_path_factory.mktemp("browser"), async_mode="eventlet")
+    server.start()
+    try:
+        admin = create_first_admin(server)
+        team = Team(server, api={"root": admin})
+        for login, role, name in PEOPLE:
+            form = {"login": login, "name": name, "role": role, "password": PASSWORD}
+            assert admin.post_form("/admin/users", form).status_code == 302
+            team.api[login] = Browser(server.url).login(login)
+            team.ids[login] = team.api[login].refresh_csrf()["user"]["id"]
+        for name in CHATS:
+            team.chats[name] = admin.api("POST", "/api/chats", {"name": name})["id"]
+        statuses = admin.api("GET", "/api/statuses")["statuses"]
+        team.statuses = {status["name"]: status for status in statuses}
+        yield team
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def people(team: Team) -> Iterator[People]:
+    """One Chromium, one context per person, each signed in once through the real form."""
+    playwright, chromium = launch_chromium()
+    opened: list[Person] = []
+    try:
+        url = team.server.url
+        for login, width, height in (
+            ("alice", 1366, 860),
+            ("vera", 1600, 1000),
+            ("tv", 1920, 1080),
+        ):
+            opened.append(Person(chromium, url, login, width=width, height=height))
+        yield People(*opened)
+    finally:
+        for person in opened:
+            person.close()
+        chromium.close()
+        playwright.stop()
+
+
+@pytest.fixture(autouse=True)
+def keep_evidence(request: pytest.FixtureRequest, people: People, team: Team) -> Iterator[None]:
+    """After a failed test, keep every page and the server log in test-artifacts/."""
+    failed_before = request.session.testsfailed
+    yield
+    if request.session.testsfailed == failed_before:
+        return
+    name = request.node.name
+    for person in people.all():
+        try:
+            person.screenshot(f"failed-{name}-{person.login}.png", full_page=True)
+        except Exception as exc:  # evidence is best effort; the failure is already reported
+            print(f"no screenshot of {person.login}: {exc}")
+    ARTIFACTS.mkdir(exist_ok=True)
+    shutil.copyfile(team.server.log_path, ARTIFACTS / f"failed-{name}-server.log")
+
+
+def card(wall: Any, task_id: int) -> Any:
+    return wall.locator(f'#wall-lanes .card[data-task-id="{task_id}"]')
+
+
+def board_row(board: Any, task_id: int) -> Any:
+    return board.locator(f'#board tr[data-task-id="{task_id}"]')
+
+
+def test_a_task_logged_with_the_keyboard_appears_on_both_boards_without_reload(
+    team: Team, people: People
+) -> None:
+    """n, title, Tab, type-ahead to the chat, Enter, Enter: All tasks and the TV show it live."""
+    mine = people.alice.open("/tasks/mine")
+    board = people.vera.open("/tasks")
+    wall = people.tv.open("/board")
+    title = "Printer on the 3rd floor <b>jams</b> & beeps"
+
+    mine.keyboard.press("n")
+    expect(mine.locator("#qa-title")).to_be_focused()
+    mine.keyboard.type(title)
+    mine.keyboard.press("Tab")
+    chat_box = mine.locator("#qa-chat")
+    expect(chat_box).to_be_focused()
+    mine.keyboard.type("b")  # "Backend API" and "Billing" both start with b
+    options = mine.locator(".combo-list [role=option]")
+    expect(options).to_have_text(["Backend API", "Billing"])
+    mine.keyboard.press("ArrowDown")
+    expect(options.nth(1)).to_have_attribute("aria-selected", "true")
+    mine.keyboard.press("Enter")  # picks the chat
+    expect(chat_box).to_have_value("Billing")
+    mine.keyboard.press("Enter")  # saves
+
+    mine_row = mine.locator("#open-tasks tr[data-task-id]", has_text=title)
+    expect(mine_row).to_have_count(1)
+    task_id = int(mine_row.get_attribute("data-task-id"))
+    expect(mine.locator("#qa-title")).to_have_value("")  # ready for the next request
+    expect(mine.locator("#qa-title")).to_be_focused()
+
+    saved = team.api["alice"].api("GET", f"/api/tasks/{task_id}")["task"]
+    assert saved["title"] == title
+    assert saved["chat"] == {"id": team.chats["Billing"], "name": "Billing"}
+    assert saved["agent"]["id"] == team.ids["alice"]
+    assert saved["status"]["category"] == "new"
+
+    row = board_row(board, task_id)
+    expect(row.locator(".c-title")).to_have_text(title)  # as text: no <b> element made
+    expect(row.locator(".c-agent")).to_have_text("Alice Agent")
+    expect(row.locator(".c-chat")).to_have_text("Billing")
+    expect(row.locator(".c-status .chip")).to_have_text(saved["status"]["name"])
+    assert row.locator("b").count() == 0
+
+    lane = wall.locator(f'#wall-lanes .lane[data-agent-id="{team.ids["alice"]}"]')
+    expect(lane.locator(".card", has_text=title)).to_have_count(1)
+    expect(card(wall, task_id).locator(".card-title")).to_have_text(title)
+    expect(card(wall, task_id).locator(".card-chat")).to_have_text("Billing")
+
+    for person in people.all():
+        person.assert_not_reloaded()
+    wait_shows(board, BOARD_JS, board_expected(team.today()))
+    wait_shows(wall, WALL_JS, wall_expected(team.today()))
+
+
+def test_a_status_change_recolors_the_row_and_the_card(team: Team, people: People) -> None:
+    """A click on a status chip on My tasks recolors All tasks and the wall card live."""
+    task = team.create(
+        "alice", "Outlook keeps asking for the password", chat_id=team.chats["VIP customers"]
+    )
+    mine = people.alice.open("/tasks/mine")
+    board = people.vera.open("/tasks")
+    wall = people.tv.open("/board")
+    accepted = task["status"]
+    expect(board_row(board, task["id"]).locator(".c-status .chip")).to_have_css(
+        "border-top-color", rgb(accepted["color"])
+    )
+    expect(card(wall, task["id"])).to_have_css("border-left-color", rgb(accepted["color"]))
+
+    for name in ("In progress", "Postponed"):
+        status = team.statuses[name]
+        color = rgb(status["color"])
+        row = mine.locator(f'#open-tasks tr[data-task-id="{task["id"]}"]')
+        row.locator(f'button.chip[data-status-id="{status["id"]}"]').click()
+
+        chip = board_row(board, task["id"]).locator(".c-status .chip")
+        expect(chip).to_have_attribute("data-status-id", str(status["id"]))
+        expect(chip).to_have_text(name)
+        expect(chip).to_have_css("border-top-color", color)
+        dot = chip.evaluate("chip => getComputedStyle(chip, '::before').backgroundColor")
+        assert dot == color
+
+        on_wall = card(wall, task["id"])
+        expect(on_wall).to_have_css("border-left-color", color)
+        assert (
+            team.api["alice"].api("GET", f"/api/tasks/{task['id']}")["task"]["status"]["id"]
+            == (status["id"])
+        )
+        if status["category"] == "postponed":  # parked apart, compact, without the status line
+            expect(on_wall).to_have_class(re.compile(r"\bcard-compact\b"))
+            expect(board_row(board, task["id"])).to_have_class(re.compile(r"\bpostponed\b"))
+        else:
+            expect(on_wall.locator(".status-name")).to_have_text(name)
+            expect(on_wall.locator(".status-dot")).to_have_css("background-color", color)
+
+    for person in people.all():
+        person.assert_not_reloaded()
+    wait_shows(board, BOARD_JS, board_expected(team.today()))
+    wait_shows(wall, WALL_JS, wall_expected(team.today()))
+
+
+def shown_clock(text: str, earliest: float, latest: float) -> datetime:
+    """The "data as of HH:MM:SS" time, placed on the team's calendar near `latest`."""
+    found = DATA_AS_OF.search(text)
+    assert found, f"the indicator does not say when its data is from: {text!r}"
+    zone = ZoneInfo(TEAM_ZONE)
+    end = datetime.fromtimestamp(latest, zone)
+    hour, minute, second = map(int, found.groups())
+    shown = end.replace(hour=hour, minute=minute, second=second, microsecond=0)
+    if shown > end + timedelta(hours=12):  # the outage began just before midnight
+        shown -= timedelta(days=1)
+    assert (
+        datetime.fromtimestamp(earliest, zone) - timedelta(seconds=1)
+        <= shown
+        <= end + timedelta(seconds=1)
+    ), f"{text!r} is not the time of the last data the page had"
+    return shown
+
+
+def test_a_board_offline_for_10_s_catches_up_and_says_so(team: Team, people: People) -> None:
+    """Three changes happen while All tasks is cut off; it says so, reconnects, ends equal."""
+    board_person = people.vera
+    first = team.create("alice", "Reset the password of a new hire")
+    board = board_person.open("/tasks")
+    wall = people.tv.open("/board")
+    data_from = time.time()
+    second = team.create("alice", "Mailbox full", chat_id=team.chats["Backend API"])
+    wait_shows(board, BOARD_JS, board_expected(team.today()))
+    online = wall.locator("#wall-online")
+    expect(online).to_contain_text("Vera Lead")
+    before = board_shown(board)
+    sockets_before = len(board_person.sockets)
+    failed_before = len(board_person.failed)
+
+    outage_started = time.monotonic()
+    board_person.context.set_offline(True)
+    try:
+        indicator = board.locator(FRESHNESS)
+        expect(indicator).to_have_class(OFFLINE)
+        expect(indicator).to_contain_text("data as of")
+        said = indicator.text_content()
+        shown_clock(said, data_from, time.time())
+        # The connection is really gone. Chromium's offline mode does not cut an open
+        # WebSocket by itself, but it fires "offline", on which the Socket.IO client drops its
+        # transport; from then on every reconnect attempt fails (the handshake is HTTP). The
+        # server counts Vera out (the TV, still online, sees her leave) within the ping
+        # timeout at worst, at once in practice.
+        wait_until(board, lambda: not board_person.open_sockets(), 5, "the board's socket to close")
+        expect(online).not_to_contain_text("Vera Lead", timeout=20_000)
+
+        third = team.create("alice", "VPN certificate expired", chat_id=team.chats["Billing"])
+        team.change("alice", second, status_id=team.statuses["Done"]["id"])
+        team.api["alice"].api("DELETE", f"/api/tasks/{first['id']}")
+        # They went out live: the TV shows them at once.
+        wait_shows(wall, WALL_JS, wall_expected(team.today()))
+
+        left = OUTAGE_SECONDS - (time.monotonic() - outage_started)
+        board.wait_for_timeout(max(0, left) * 1000)  # the outage lasts 10 s, as specified
+        assert board_shown(board) == before, "the offline board changed: it was not offline"
+        expect(indicator).to_have_class(OFFLINE)
+        assert indicator.text_content() == said, "data as of moved on while nothing arrived"
+        assert len(board_person.failed) > failed_before, "the page never tried to reconnect"
+        assert board_row(board, third["id"]).count() == 0
+    finally:
+        board_person.context.set_offline(False)
+
+    expect(board.locator(FRESHNESS)).to_have_class("freshness live", timeout=RECONNECT_MS)
+    expect(board.locator(FRESHNESS)).to_have_text("Live")
+    expected = board_expected(team.today())
+    wait_shows(board, BOARD_JS, expected)
+    ids = [row[0] for row in expected[0]]
+    assert third["id"] in ids and first["id"] not in ids
+    assert len(board_person.sockets) > sockets_before, "no new connection was opened"
+    expect(online).to_contain_text("Vera Lead")
+    board_person.assert_not_reloaded()
+    people.tv.assert_not_reloaded()
+
+
+def test_boards_catch_up_after_the_server_restarts(team: Team, people: People) -> None:
+    """run.py is killed and restarted; changes made meanwhile reach All tasks and the TV."""
+    server = team.server
+    screens = [people.vera, people.tv]
+    board = people.vera.open("/tasks")
+    wall = people.tv.open("/board")
+    task = team.create("alice", "New laptop for the designer", chat_id=team.chats["Printers"])
+    wait_shows(board, BOARD_JS, board_expected(team.today()))
+    wait_shows(wall, WALL_JS, wall_expected(team.today()))
+
+    # Hold the pages' reconnect attempts until the changes are made, so that they surely
+    # happen while the pages are disconnected and must come back by catching up.
+    def is_socket(url: str) -> bool:
+        return "/socket.io/" in url
+
+    for person in screens:
+        person.context.route(is_socket, lambda route: route.abort())
+    try:
+        server.kill()
+        for page in (board, wall):
+            expect(page.locator(FRESHNESS)).to_have_class(OFFLINE)
+        server.start()
+        created = team.create("alice", "Scanner sends empty PDFs", chat_id=team.chats["Printers"])
+        team.change("alice", task, status_id=team.statuses["In progress"]["id"])
+        team.api["alice"].api("POST", f"/api/tasks/{task['id']}/comments", {"body": "Ordered"})
+        for page in (board, wall):
+            expect(page.locator(FRESHNESS)).to_have_class(OFFLINE)
+    finally:
+        for person in screens:
+            person.context.unroute(is_socket)
+        if server.process is None or server.process.poll() is not None:
+            server.start()  # the rest of the module needs its server
+
+    for page in (board, wall):
+        expect(page.locator(FRESHNESS)).to_have_class("freshness live", timeout=RECONNECT_MS)
+    listing = team.today()
+    wait_shows(board, BOARD_JS, board_expected(listing))
+    wait_shows(wall, WALL_JS, wall_expected(listing))
+    expect(board_row(board, task["id"]).locator(".c-comment")).to_have_text("Ordered")
+    expect(card(wall, created["id"])).to_have_count(1)
+    for person in screens:
+        person.assert_not_reloaded()
+
+
+def received(minutes_ago: int) -> str:
+    return (datetime.now(UTC) - timedelta(minutes=minutes_ago)).isoformat(timespec="seconds")
+
+
+def test_wall_board_screenshots_show_aging_cards_of_several_agents(
+    team: Team, people: People
+) -> None:
+    """Several agents' tasks, some forgotten; the TV fits them in large type; screenshots saved."""
+    progress = team.statuses["In progress"]["id"]
+    chats = team.chats
+    ages: dict[int, str] = {}  # task id -> expected alarm class ("" for none)
+    for login, title, minutes, chat, status, alarm in [
+        ("bob", "VPN drops every hour in the Berlin office", 185, "Backend API", progress, "alert"),
+        ("bob", "Add the new hire to the Jira group", 42, "Billing", None, "warn"),
+        ("bob", "Printer in room 204 prints blank pages", 6, "Printers", None, ""),
+        ("carol", "Payroll export fails with error 500", 150, "Billing", progress, "alert"),
+        ("carol", "Reset two-factor login for the sales lead", 55, "VIP customers", None, "warn"),
+        ("carol", "Guest Wi-Fi password for visitors", 12, None, progress, ""),
+    ]:
+        fields: dict[str, Any] = {"received_at": received(minutes)}
+        if chat:
+            fields["chat_id"] = chats[chat]
+        if status:
+            fields["status_id"] = status
+        ages[team.create(login, title, **fields)["id"]] = alarm
+    team.create(
+        "bob",
+        "Headset for the night shift",
+        received_at=received(26 * 60),
+        status_id=team.statuses["Postponed"]["id"],
+    )
+    done = team.create("carol", "Unlock the account of j.doe", received_at=received(20))
+    team.change("carol", done, status_id=team.statuses["Done"]["id"])
+
+    wall = people.tv.open("/board")
+    wait_shows(wall, WALL_JS, wall_expected(team.today()))
+    for task_id, alarm in ages.items():
+        item = card(wall, task_id)
+        for kind in ("alert", "warn"):
+            pattern = re.compile(rf"\bis-{kind}\b")
+            if alarm == kind:
+                expect(item).to_have_class(pattern)
+            else:
+                expect(item).not_to_have_class(pattern)
+
+    # Made for a TV: dark, no scrolling, type big enough to read from across the room.
+    assert "theme-dark" in wall.locator("html").get_attribute("class").split()
+    expect(wall.locator("body")).to_have_css("background-color", "rgb(13, 16, 21)")
+    fits = wall.evaluate(
+        "() => { const d = document.documentElement;"
+        " return d.scrollHeight <= innerHeight && d.scrollWidth <= innerWidth; }"
+    )
+    assert fits, "the wall board scrolls"
+    sizes = wall.evaluate(
+        """() => Object.fromEntries([".card-title", ".card-age", ".lane-name", ".wall-time"]
+          .map((s) => [s, parseFloat(getComputedStyle(document.querySelector(s)).fontSize)]))"""
+    )
+    assert min(sizes.values()) >= 24, sizes
+    expect(wall.locator("#wall-lanes .lane")).to_have_count(3)
+    expect(wall.locator(".wall-page")).to_be_hidden()  # three lanes fit on one page
+
+    shots = [people.tv.screenshot("wall-board.png")]
+    people.tv.open("/board?theme=light")
+    wait_shows(wall, WALL_JS, wall_expected(team.today()))
+    shots.append(people.tv.screenshot("wall-board-light.png"))
+    board = people.vera.open("/tasks")
+    wait_shows(board, BOARD_JS, board_expected(team.today()))
+    shots.append(people.vera.screenshot("all-tasks.png", full_page=True))
+    for shot in shots:
+        assert shot.stat().st_size > 10_000, f"{shot} looks empty"
+    print("screenshots:", *shots, sep="\n  ")
