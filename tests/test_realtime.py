@@ -65,6 +65,23 @@ def test_a_deactivated_persons_socket_is_refused(app, socket_client):
     assert not socket_client(alice.client, view="mine").is_connected()
 
 
+def test_deactivating_a_person_cuts_their_open_pages(app, socket_client):
+    """Somebody who left the team stops seeing the board at once, not at their next reload."""
+    alice = signed_in(app, "alice")
+    root = signed_in(app, "root", role=Role.ADMIN)
+    page = socket_client(alice.client, view="board")
+    other = socket_client(signed_in(app, "bob").client, view="board")
+    assert page.is_connected()
+    response = root.client.post(
+        f"/admin/users/{alice.user.id}",
+        data={"login": "alice", "name": "Alice", "role": "agent", "csrf_token": root.csrf_token},
+    )
+    assert response.status_code == 302
+    assert not page.is_connected()
+    assert other.is_connected()
+    assert not socket_client(alice.client, view="board").is_connected()
+
+
 @pytest.mark.parametrize("role", [Role.AGENT, Role.VIEWER, Role.LEAD, Role.ADMIN])
 def test_every_signed_in_role_may_connect(app, socket_client, role):
     person = signed_in(app, "person", role=role)

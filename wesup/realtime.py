@@ -223,6 +223,21 @@ def on_any_message(event: str, *_: Any) -> None:
     socket_user()
 
 
+def end_sessions(user_id: int) -> None:
+    """Cut the open pages of a person who was deactivated.
+
+    `session.ended` reaches their pages in every process (through the message queue when there
+    is one) and makes them reload into the sign-in page; this process's sockets are cut now.
+    """
+    server = socketio.server
+    if server is None:
+        return
+    room = f"user:{user_id}"
+    socketio.emit("session.ended", {}, to=room)
+    for sid, _eio_sid in list(server.manager.get_participants("/", room)):
+        server.disconnect(sid, namespace="/", ignore_queue=True)
+
+
 def disconnect_kiosk(kiosk_id: int) -> None:
     """Cut the screens of a revoked kiosk link.
 

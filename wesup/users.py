@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from wesup import validate
+from wesup import realtime, validate
 from wesup.errors import Forbidden, NotFound, ValidationFailed
 from wesup.extensions import db
 from wesup.models import Role, User
@@ -103,6 +103,7 @@ def update_user(actor: User | None, user_id: int, data: dict[str, Any]) -> User:
         errors["role"] = _("You cannot remove your own admin rights.")
     if errors:
         raise ValidationFailed(_("The person was not saved."), errors)
+    deactivated = user.active and not active
     user.login = login
     user.name = name or user.name
     user.role = role
@@ -110,6 +111,8 @@ def update_user(actor: User | None, user_id: int, data: dict[str, Any]) -> User:
     if password:
         user.set_password(password)
     db.session.commit()
+    if deactivated:
+        realtime.end_sessions(user.id)  # their open pages stop receiving at once
     return user
 
 

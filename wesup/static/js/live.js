@@ -119,6 +119,8 @@ export function startLive({ view, seq = 0, on = {}, onEvent, onPresence, reload 
     render();
   });
   socket.on("reload", ({ reason }) => reloadSnapshot(reason));
+  // The person was deactivated: the page reloads into the sign-in form.
+  socket.on("session.ended", () => window.location.reload());
   socket.on("presence", ({ online }) => onPresence && onPresence(online));
 
   function render() {
