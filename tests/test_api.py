@@ -407,6 +407,21 @@ def test_creating_with_bad_input_is_422_and_saves_nothing(app, data, field):
     assert db_state(app) == before
 
 
+@pytest.mark.parametrize("app_config", [{"TIMEZONE": "America/New_York"}])
+@pytest.mark.parametrize("received_at", ["0001-01-01T00:00:00+00:00", "0001-01-01T23:59:59Z"])
+def test_a_received_at_the_team_zone_cannot_show_is_422_and_the_pages_still_open(app, received_at):
+    alice = signed_in(app, "alice")
+    task = make_task(app, alice.user)
+    before = db_state(app)
+    created = alice.api("POST", "/api/tasks", {"title": "VPN down", "received_at": received_at})
+    assert_error(created, 422, "validation_failed", {"received_at"})
+    edited = alice.api("PATCH", f"/api/tasks/{task.id}", {"version": 1, "received_at": received_at})
+    assert_error(edited, 422, "validation_failed", {"received_at"})
+    assert db_state(app) == before
+    for page in ("/tasks/mine", "/tasks"):
+        assert alice.client.get(page).status_code == 200
+
+
 @pytest.mark.parametrize(("data", "field"), BAD_TASK_FIELDS)
 def test_editing_with_bad_input_is_422_and_changes_nothing(app, data, field):
     alice = signed_in(app, "alice")
@@ -428,6 +443,7 @@ NOT_AN_OBJECT = [
     pytest.param("", "application/json", id="empty"),
     pytest.param("title=VPN", "application/x-www-form-urlencoded", id="form"),
     pytest.param("\xff\xfe", "application/json", id="not-utf8"),
+    pytest.param("[" * 100_000 + "]" * 100_000, "application/json", id="nested-too-deep"),
 ]
 JSON_WRITES = [
     ("POST", "/api/tasks"),

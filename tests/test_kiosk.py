@@ -292,6 +292,33 @@ def test_admin_renames_and_revokes_and_the_log_keeps_no_secret(app, admin):
         assert secret not in dumped and kiosk.token_hash not in dumped
 
 
+def test_kiosk_link_changes_reach_no_page_live_or_on_replay(app, admin, socket_client):
+    agent = signed_in(app, "alice")
+    lead = signed_in(app, "lena", role=Role.LEAD)
+    lead.api("POST", "/api/chats", {"name": "Acme"})
+    with app.app_context():
+        seen = db.session.scalar(sa.select(sa.func.max(TaskEvent.seq)))
+    _, tv_secret = create_link(admin, "Hall TV")
+    tv = socket_client(open_kiosk(app, tv_secret), view="wall")
+    mine = socket_client(agent.client, view="mine")
+    board = socket_client(agent.client, view="board")
+    for sio in (tv, mine, board):
+        sio.get_received()
+
+    other_id, _ = create_link(admin, "Boardroom TV")
+    form = {"name": "CEO office TV", "csrf_token": admin.csrf_token}
+    assert admin.client.post(f"/admin/kiosks/{other_id}/name", data=form).status_code == 302
+    assert revoke(admin, other_id).status_code == 302
+    lead.api("POST", "/api/chats", {"name": "Globex"})
+
+    catching_up = socket_client(agent.client, view="mine", since=seen)
+    for sio in (tv, mine, board, catching_up):
+        messages = [item["args"][0] for item in sio.get_received()]
+        kinds = [e["kind"] for m in messages for e in m.get("events", [m]) if "kind" in e]
+        assert kinds == ["chat.created"]  # the chat after them, live or replayed: no kiosk.*
+        assert "TV" not in json.dumps(messages)
+
+
 @pytest.mark.parametrize("kiosk_id", [999, 2**63])
 def test_an_unknown_kiosk_id_is_404(app, admin, kiosk_id):
     form = {"name": "X", "csrf_token": admin.csrf_token}

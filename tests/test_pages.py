@@ -378,6 +378,19 @@ def test_period_links_carry_from_to_and_the_filters(app):
     assert page_data(html)["period"] == {"from": "2026-01-10", "to": "2026-01-12"}
 
 
+@pytest.mark.parametrize(
+    ("query", "stays"),
+    [("from=9999-01-01&to=9999-12-30", "next"), ("from=0001-01-02&to=0001-12-31", "previous")],
+)
+def test_a_period_at_the_end_of_the_calendar_keeps_its_link_instead_of_failing(app, query, stays):
+    viewer = person(app, "vera", role=Role.VIEWER)
+    response = viewer.client.get(f"/tasks?{query}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    href = re.search(rf'href="([^"]+)"[^>]*data-period="{stays}"', html).group(1)
+    assert parse_qs(urlsplit(unescape(href)).query) == parse_qs(query)
+
+
 @pytest.mark.parametrize("query", ["from=yesterday", "from=2026-02-10&to=2026-02-01", "agent=abc"])
 def test_a_bad_period_or_filter_in_the_link_is_a_message_not_an_error(app, query):
     viewer = person(app, "vera", role=Role.VIEWER)

@@ -160,6 +160,45 @@ def test_a_gap_that_cannot_be_replayed_gets_the_reload_instruction(
     assert len(reloads) == 1 and reloads[0]["reason"]
 
 
+@pytest.mark.parametrize("since", [-1, -(2**63), -(2**70)])
+def test_a_seq_below_any_snapshot_gets_the_reload_instruction(app, history, socket_client, since):
+    viewer = signed_in(app, "vera", role=Role.VIEWER)
+    sio = socket_client(viewer.client, view="board", since=since)
+    assert sio.is_connected()
+    assert [item["name"] for item in sio.get_received()].count("reload") == 1
+
+
+def test_an_event_committed_while_the_replay_is_read_is_left_for_the_next_catch_up(
+    app, history, socket_client, monkeypatch
+):
+    """Another server process commits while this one builds a replay; its broadcast is still on
+    the way. The replay must not claim that seq, or losing the broadcast would lose the event."""
+    from wesup import events
+
+    real_replay_after = events.replay_after
+    late: dict[str, int] = {}
+
+    def replay_then_another_process_commits(*args: Any, **kwargs: Any) -> list[Any]:
+        found = real_replay_after(*args, **kwargs)
+        with db.engine.begin() as connection:
+            inserted = connection.execute(
+                sa.insert(TaskEvent).values(
+                    kind="chat.created", created_at=utcnow(), data={"chat": {"id": 99}}
+                )
+            )
+            late["seq"] = inserted.inserted_primary_key[0]
+        return found
+
+    monkeypatch.setattr(events, "replay_after", replay_then_another_process_commits)
+    viewer = signed_in(app, "vera", role=Role.VIEWER)
+    replay = received(socket_client(viewer.client, view="board", since=history["seen"]), "replay")
+    monkeypatch.undo()
+
+    assert replay[0]["seq"] < late["seq"]
+    again = socket_client(viewer.client, view="board", since=replay[0]["seq"])
+    assert late["seq"] in [event["seq"] for event in received(again, "replay")[0]["events"]]
+
+
 def test_a_gap_just_inside_the_age_limit_is_replayed(app, history):
     with app.app_context():
         hours = app.config["REPLAY_MAX_AGE_HOURS"]

@@ -19,6 +19,9 @@ from wesup.models import TaskEvent, User, utcnow
 _PG_EVENT_LOCK = 0x57E5_0001
 # Within one process, commit and emit under one lock so that live delivery is in seq order too.
 _commit_lock = threading.Lock()
+# Logged for the audit trail, sent to no page live or on replay: kiosk links are an admin's
+# business, and no agent's page or wall TV has a use for the names of the screens.
+UNPUBLISHED_KINDS = ("kiosk.created", "kiosk.renamed", "kiosk.revoked")
 
 
 def record(
@@ -50,7 +53,8 @@ def publish(event: TaskEvent) -> dict[str, Any]:
     with _commit_lock:
         message = event.to_message()
         db.session.commit()
-        realtime.broadcast(message, agent_id=event.agent_id)
+        if event.kind not in UNPUBLISHED_KINDS:
+            realtime.broadcast(message, agent_id=event.agent_id)
     return message
 
 
@@ -75,15 +79,17 @@ def replay_after(seq: int, *, agent_id: int | None, board: bool) -> list[dict[st
         raise ReplayTooOld("seq is ahead of the event log")
     if seq == newest:
         return []
-    query = sa.select(TaskEvent).where(TaskEvent.seq > seq)
+    if seq <= 0:  # checked before the query: a huge negative seq is beyond an INTEGER column
+        raise ReplayTooOld("the page has no snapshot yet")
+    query = sa.select(TaskEvent).where(
+        TaskEvent.seq > seq, TaskEvent.kind.not_in(UNPUBLISHED_KINDS)
+    )
     if not board:
         query = query.where(sa.or_(TaskEvent.task_id.is_(None), TaskEvent.agent_id == agent_id))
     query = query.order_by(TaskEvent.seq).limit(config["REPLAY_LIMIT"] + 1)
     events = db.session.execute(query).unique().scalars().all()
     if len(events) > config["REPLAY_LIMIT"]:
         raise ReplayTooOld("too many events missed")
-    if seq <= 0:
-        raise ReplayTooOld("the page has no snapshot yet")
     first_missed_at = db.session.scalar(
         sa.select(TaskEvent.created_at).where(TaskEvent.seq > seq).order_by(TaskEvent.seq).limit(1)
     )

@@ -186,12 +186,15 @@ def on_connect(auth: Any = None) -> bool:
     for room in rooms:
         join_room(room)  # before reading the log: nothing falls between replay and live
     if catch_up:
+        # Read before the log: a later event may still be on its way here live, and a
+        # replay that claimed its seq would make the next reconnect skip it if it got lost.
+        replayed_up_to = latest_seq()
         try:
             events = replay_after(since, agent_id=user_id, board=board)
         except ReplayTooOld as exc:
             socketio.emit("reload", {"reason": str(exc)}, to=request.sid)
         else:
-            socketio.emit("replay", {"events": events, "seq": latest_seq()}, to=request.sid)
+            socketio.emit("replay", {"events": events, "seq": replayed_up_to}, to=request.sid)
 
     # Bookkeeping last: a connect that failed above never leaves a count behind.
     if kiosk_id is not None:

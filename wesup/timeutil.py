@@ -93,9 +93,12 @@ def parse_local_datetime(raw: str) -> datetime:
         value = datetime.fromisoformat(raw.strip())
         if value.tzinfo is None:
             value = value.replace(tzinfo=team_zone())
-        return value.astimezone(UTC)
+        value = value.astimezone(UTC)
     except (ValueError, OverflowError) as exc:  # overflow: year 1 shifted before year 1
         raise ValueError("not a date and time") from exc
+    if value < day_start(FIRST_DAY):  # earlier ones cannot be shown in a zone west of UTC
+        raise ValueError("before the first day the team's calendar can show")
+    return value
 
 
 def to_team_time(value: datetime | None) -> datetime | None:

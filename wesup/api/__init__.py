@@ -27,7 +27,10 @@ class BadRequest(ServiceError):
 
 def json_body() -> dict[str, Any]:
     """The request's JSON object; anything else is a 400 that changes nothing."""
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the decoder goes: not silenced by `silent`
+        data = None
     if not isinstance(data, dict):
         raise BadRequest(_("Send a JSON object with Content-Type: application/json."))
     return data

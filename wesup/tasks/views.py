@@ -183,11 +183,17 @@ def _period_links(period: Period, filters: dict[str, int | None], deleted: bool)
             **extra,
         )
 
+    def shifted(days: int) -> Period:
+        try:
+            return period.shifted(days)
+        except OverflowError:  # beyond year 1 or 9999: the link stays on this period
+            return period
+
     day = today()
     return {
-        "previous": link(period.shifted(-period.days)),
+        "previous": link(shifted(-period.days)),
         "today": link(Period(day, day)),
-        "next": link(period.shifted(period.days)),
+        "next": link(shifted(period.days)),
         "deleted": link(period, show_deleted=True),
         "live": link(period, show_deleted=False),
     }
