@@ -303,7 +303,7 @@ def signed_in(app: Flask, login: str = "agent", role: str = Role.AGENT) -> Auth:
     auth = Auth(app.test_client())
     auth.user = make_user(app, login, role=role)
     with auth.client.session_transaction() as session:
-        session["_user_id"] = str(auth.user.id)
+        session["_user_id"] = auth.user.get_id()
         session["_fresh"] = True
     auth.csrf_token = auth.client.get("/api/session").get_json()["csrf_token"]
     return auth

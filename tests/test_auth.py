@@ -186,6 +186,60 @@ def test_deactivating_a_person_ends_their_open_sessions(app):
         assert db.session.scalar(db.select(db.func.count()).select_from(User)) == 1
 
 
+def test_a_password_reset_ends_the_sessions_signed_in_before_it(app, socket_client):
+    """A reset after a leaked password locks the other browser out, its open page included."""
+    alice = signed_in(app, "alice")
+    page = socket_client(alice.client, view="board")
+    root = signed_in(app, "root", role=Role.ADMIN)
+    response = root.client.post(
+        f"/admin/users/{alice.user.id}",
+        data={
+            "login": "alice",
+            "name": "Alice",
+            "role": "agent",
+            "active": "y",
+            "password": "a brand new secret",
+            "csrf_token": root.csrf_token,
+        },
+    )
+    assert response.status_code == 302
+    assert who(alice.client) is None
+    assert not page.is_connected()
+    fresh = app.test_client()
+    assert sign_in(fresh, "alice", "a brand new secret").status_code == 302
+    assert who(fresh) == "alice"
+    assert who(root.client) == "root"  # nobody else is signed out
+
+
+def test_a_forged_session_id_without_the_stamp_is_anonymous(app, client):
+    alice = make_user(app, "alice")
+    with client.session_transaction() as session:
+        session["_user_id"] = str(alice.id)
+    assert who(client) is None
+
+
+def test_two_admins_saving_the_same_new_login_at_once_get_a_form_message(app, monkeypatch):
+    """The unique index decides the race the form check cannot see: 422, not a 500."""
+    make_user(app, "alice")
+    root = signed_in(app, "root", role=Role.ADMIN)
+    monkeypatch.setattr(users, "_login", lambda data, errors, exclude: data["login"])
+    before = db_state(app)
+    response = root.client.post(
+        "/admin/users",
+        data={
+            "login": "alice",
+            "name": "Second Alice",
+            "role": "agent",
+            "password": PASSWORD,
+            "csrf_token": root.csrf_token,
+        },
+        headers={"Accept-Language": "en"},
+    )
+    assert response.status_code == 422
+    assert "This login is taken." in response.get_data(as_text=True)
+    assert db_state(app) == before
+
+
 def test_a_session_of_a_removed_person_is_anonymous(app):
     alice = signed_in(app, "alice")
     with app.app_context():

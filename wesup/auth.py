@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -19,12 +20,17 @@ bp = Blueprint("auth", __name__)
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    """None for an unknown or malformed id, never an exception."""
+def load_user(session_id: str) -> User | None:
+    """The person of "<id>:<stamp>"; None for an unknown or malformed id, or a stamp from
+    before a password reset. Never an exception."""
+    user_id, _sep, stamp = str(session_id).partition(":")
     try:
-        return db.session.get(User, int(user_id))
-    except (TypeError, ValueError):
+        user = db.session.get(User, int(user_id))
+    except (TypeError, ValueError, OverflowError):
         return None
+    if user is None or not hmac.compare_digest(user.session_stamp, stamp):
+        return None
+    return user
 
 
 @login_manager.unauthorized_handler

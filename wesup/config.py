@@ -66,14 +66,20 @@ def env_overrides(environ: os._Environ[str] | dict[str, str] | None = None) -> d
     return found
 
 
+def write_private(path: Path, text: str) -> None:
+    """Create a file only its owner can read, with no moment when others could."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(text)
+
+
 def load_secret_key(app: Flask) -> str:
     """Keep one random secret per installation in instance/, never in the repository."""
     path = Path(app.instance_path) / "secret_key"
     if path.exists():
         return path.read_text().strip()
     key = secrets.token_hex(32)
-    path.write_text(key)
-    path.chmod(0o600)
+    write_private(path, key)
     return key
 
 

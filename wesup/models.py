@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -74,6 +75,15 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses deactivated people
         return self.active
+
+    @property
+    def session_stamp(self) -> str:
+        """Changes with the password, so a reset ends every session signed in before it."""
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session and the remember-me cookie."""
+        return f"{self.id}:{self.session_stamp}"
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)

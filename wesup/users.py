@@ -12,6 +12,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from wesup import realtime, validate
+from wesup.config import write_private
 from wesup.errors import Forbidden, NotFound, ValidationFailed
 from wesup.extensions import db
 from wesup.models import Role, User
@@ -85,8 +86,19 @@ def create_user(actor: User | None, data: dict[str, Any]) -> User:
     user = User(login=login, name=name, role=role, active=True)
     user.set_password(password)
     db.session.add(user)
-    db.session.commit()
+    _commit_unless_login_taken()
     return user
+
+
+def _commit_unless_login_taken() -> None:
+    """Two admins saving the same new login at once: the second gets the form message."""
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError as exc:
+        db.session.rollback()
+        raise ValidationFailed(
+            _("The person was not saved."), {"login": _("This login is taken.")}
+        ) from exc
 
 
 def update_user(actor: User | None, user_id: int, data: dict[str, Any]) -> User:
@@ -109,9 +121,9 @@ def update_user(actor: User | None, user_id: int, data: dict[str, Any]) -> User:
     user.role = role
     user.active = active
     if password:
-        user.set_password(password)
-    db.session.commit()
-    if deactivated:
+        user.set_password(password)  # also ends the sessions signed in with the old one
+    _commit_unless_login_taken()
+    if deactivated or password:
         realtime.end_sessions(user.id)  # their open pages stop receiving at once
     return user
 
@@ -154,8 +166,7 @@ def setup_token() -> str | None:
         return None
     path = _setup_token_path()
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(24))
-        path.chmod(0o600)
+        write_private(path, secrets.token_urlsafe(24))
     return path.read_text().strip()
 
 
