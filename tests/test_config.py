@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import stat
+import sys
 
 import pytest
 from flask import Flask
@@ -138,3 +139,15 @@ def test_create_app_applies_the_whole_order(instance, monkeypatch):
     assert app.config["PING_TIMEOUT"] == 3
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg2://wesup@db/wesup"
     assert app.secret_key == (instance / "secret_key").read_text().strip()
+
+
+@pytest.mark.parametrize("mode", ["eventlet", "gevent"])
+def test_a_process_that_did_not_patch_gets_threading_sockets(monkeypatch, mode):
+    """The flask CLI imports the app without serving: no eventlet import, no warning."""
+    from wesup.config import serving_async_mode
+
+    monkeypatch.delitem(sys.modules, mode, raising=False)
+    assert serving_async_mode(mode) == "threading"
+    monkeypatch.setitem(sys.modules, mode, object())  # what run.py's monkey_patch leaves
+    assert serving_async_mode(mode) == mode
+    assert serving_async_mode("threading") == "threading"

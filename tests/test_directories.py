@@ -7,6 +7,7 @@ import pytest
 from tests.conftest import (
     db_state,
     event_kinds,
+    live_events,
     make_chat,
     make_task,
     make_user,
@@ -132,6 +133,67 @@ def test_a_deleted_tasks_chat_is_still_in_use(app, lead):
     task = make_task(app, alice.user, chat_id=chat.id)
     alice.api("DELETE", f"/api/tasks/{task.id}")
     assert lead.api("DELETE", f"/api/chats/{chat.id}").get_json()["archived"] is True
+
+
+def test_an_archived_chat_comes_back_to_the_pickers_live(app, lead, socket_client):
+    """Archiving the team's main chat by mistake is one click; so is undoing it."""
+    alice = make_user(app, "alice")
+    chat = make_chat(app, "Clients general")
+    make_task(app, alice, chat_id=chat.id)
+    lead.api("DELETE", f"/api/chats/{chat.id}")
+    board = socket_client(signed_in(app, "vera", role=Role.VIEWER).client, view="board")
+    live_events(board)
+
+    response = lead.api("POST", f"/api/chats/{chat.id}/restore")
+
+    assert response.status_code == 200
+    assert response.get_json()["archived"] is False
+    assert names(lead, "chats") == ["Clients general"]
+    [event] = live_events(board)
+    assert event["kind"] == "chat.restored"
+    assert event["chat"]["archived"] is False
+    assert lead.api("POST", f"/api/chats/{chat.id}/restore").status_code == 409
+
+
+def test_restoring_is_for_leads_and_admins(app, lead):
+    alice = signed_in(app, "alice")
+    chat = make_chat(app, "Old client")
+    make_task(app, alice.user, chat_id=chat.id)
+    lead.api("DELETE", f"/api/chats/{chat.id}")
+    before = db_state(app)
+    assert alice.api("POST", f"/api/chats/{chat.id}/restore").status_code == 403
+    assert db_state(app) == before
+
+
+@pytest.mark.parametrize("kind", ["chats", "statuses"])
+@pytest.mark.parametrize("taken", ["Partners", "PARTNERS", " partners "])
+def test_two_active_entries_cannot_share_a_name(app, lead, kind, taken):
+    """They could not be told apart in the pickers and filters."""
+    body = {"name": "Partners"} | (
+        {"color": "#123456", "category": "active"} if kind == "statuses" else {}
+    )
+    assert lead.api("POST", f"/api/{kind}", body).status_code == 201
+    other = lead.api("POST", f"/api/{kind}", body | {"name": "Others"}).get_json()
+    before = db_state(app)
+    assert lead.api("POST", f"/api/{kind}", body | {"name": taken}).status_code == 422
+    response = lead.api("PATCH", f"/api/{kind}/{other['id']}", {"name": taken})
+    assert response.status_code == 422
+    assert "name" in response.get_json()["error"]["fields"]
+    assert db_state(app) == before
+
+
+def test_names_compare_without_case_in_russian_too(app, lead):
+    assert lead.api("POST", "/api/chats", {"name": "Клиенты"}).status_code == 201
+    assert lead.api("POST", "/api/chats", {"name": "КЛИЕНТЫ"}).status_code == 422
+
+
+def test_an_archived_name_can_be_reused_but_then_not_restored(app, lead):
+    alice = make_user(app, "alice")
+    chat = make_chat(app, "Partners")
+    make_task(app, alice, chat_id=chat.id)
+    lead.api("DELETE", f"/api/chats/{chat.id}")
+    assert lead.api("POST", "/api/chats", {"name": "Partners"}).status_code == 201
+    assert lead.api("POST", f"/api/chats/{chat.id}/restore").status_code == 422
 
 
 # --- statuses -------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.url_map.converters["int"] = RowIdConverter  # before any route: ids beyond a row's are 404
 
-    from wesup.config import configure
+    from wesup.config import configure, serving_async_mode
 
     configure(app, config)
 
@@ -38,7 +38,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     socketio.init_app(
         app,
-        async_mode=app.config["ASYNC_MODE"],
+        async_mode=serving_async_mode(app.config["ASYNC_MODE"]),
         message_queue=app.config["MESSAGE_QUEUE"],
         ping_interval=app.config["PING_INTERVAL"],
         ping_timeout=app.config["PING_TIMEOUT"],

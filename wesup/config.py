@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,19 @@ def env_overrides(environ: os._Environ[str] | dict[str, str] | None = None) -> d
         if raw not in (None, ""):
             found[key] = cast(raw)
     return found
+
+
+def serving_async_mode(configured: str) -> str:
+    """The Socket.IO async mode this process can really serve in.
+
+    eventlet and gevent need the monkey-patching that run.py (or a gunicorn worker) does
+    before anything else; a process that did not import them (the flask CLI, a shell, a
+    script) is not serving sockets, so it gets threading instead of importing eventlet for
+    nothing (and printing its deprecation warning).
+    """
+    if configured in ("eventlet", "gevent") and configured not in sys.modules:
+        return "threading"
+    return configured
 
 
 def write_private(path: Path, text: str) -> None:

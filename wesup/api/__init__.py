@@ -45,10 +45,12 @@ def id_arg(name: str) -> int | None:
         value = int(raw)
     except ValueError as exc:
         raise BadRequest(
-            _("%(name)s must be a number.", name=name), {name: "not a number"}
+            _("A filter in the query is not valid."), {name: _("Must be a whole number.")}
         ) from exc
     if not in_int_range(value):
-        raise BadRequest(_("%(name)s must be a number.", name=name), {name: "out of range"})
+        raise BadRequest(
+            _("A filter in the query is not valid."), {name: _("The number is out of range.")}
+        )
     return value
 
 

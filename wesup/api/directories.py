@@ -18,12 +18,14 @@ DIRECTORIES: dict[str, dict[str, Callable[..., Any]]] = {
         "create": service.create_chat,
         "update": service.update_chat,
         "delete": service.delete_chat,
+        "restore": service.restore_chat,
     },
     "statuses": {
         "list": service.statuses,
         "create": service.create_status,
         "update": service.update_status,
         "delete": service.delete_status,
+        "restore": service.restore_status,
     },
 }
 KINDS = "<any(chats, statuses):kind>"
@@ -52,3 +54,10 @@ def update_entry(kind: str, entry_id: int) -> ResponseReturnValue:
 def delete_entry(kind: str, entry_id: int) -> ResponseReturnValue:
     """Archived when still used by tasks, removed otherwise; the answer says which."""
     return jsonify(DIRECTORIES[kind]["delete"](current_user, entry_id))
+
+
+@bp.post(f"/{KINDS}/<int:entry_id>/restore")
+def restore_entry(kind: str, entry_id: int) -> ResponseReturnValue:
+    """Unarchive: the entry is back in the pickers."""
+    entry = DIRECTORIES[kind]["restore"](current_user, entry_id)
+    return jsonify(entry.to_dict())

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from wesup import events, validate
-from wesup.errors import Forbidden, NotFound, ValidationFailed
+from wesup.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from wesup.extensions import db
 from wesup.models import Chat, Status, StatusCategory, Task, User, utcnow
 
@@ -93,9 +93,24 @@ def _publish(kind: str, actor: User | None, entry: Chat | Status) -> dict[str, A
     return snapshot
 
 
+def _require_unique_name(model: type[Entry], name: str, exclude_id: int | None = None) -> None:
+    """Two active chats (or statuses) of one name could not be told apart in a picker.
+
+    Compared in Python: SQLite's lower() folds only ASCII, and these lists are short.
+    """
+    query = sa.select(model.id, model.name).where(model.archived_at.is_(None))
+    for entry_id, name_taken in db.session.execute(query):
+        if entry_id != exclude_id and name_taken.casefold() == name.casefold():
+            raise ValidationFailed(
+                _("The name is already used."), {"name": _("Another entry has this name.")}
+            )
+
+
 def create_chat(actor: User, data: dict[str, Any]) -> Chat:
     _require_editor(actor)
-    chat = Chat(**_chat_fields(data, partial=False))
+    fields = _chat_fields(data, partial=False)
+    _require_unique_name(Chat, fields["name"])
+    chat = Chat(**fields)
     db.session.add(chat)
     db.session.flush()
     _publish("created", actor, chat)
@@ -105,6 +120,7 @@ def create_chat(actor: User, data: dict[str, Any]) -> Chat:
 def create_status(actor: User, data: dict[str, Any]) -> Status:
     _require_editor(actor)
     fields = _status_fields(data, partial=False)
+    _require_unique_name(Status, fields["name"])
     if "position" not in fields:
         last = db.session.scalar(sa.select(sa.func.max(Status.position))) or 0
         fields["position"] = last + 1
@@ -139,6 +155,8 @@ def _update(actor: User, entry: Entry, fields: dict[str, Any]) -> Entry:
     changed = {key: value for key, value in fields.items() if getattr(entry, key) != value}
     if not changed:
         return entry
+    if "name" in changed and entry.archived_at is None:
+        _require_unique_name(type(entry), changed["name"], entry.id)
     for key, value in changed.items():
         setattr(entry, key, value)
     db.session.flush()
@@ -187,6 +205,27 @@ def _delete(actor: User, entry: Entry) -> dict[str, Any]:
     db.session.delete(entry)
     db.session.flush()
     return {**_publish("deleted", actor, entry), "removed": True}
+
+
+def restore_chat(actor: User, chat_id: int) -> Chat:
+    _require_editor(actor)
+    return _restore(actor, _get(Chat, chat_id))
+
+
+def restore_status(actor: User, status_id: int) -> Status:
+    _require_editor(actor)
+    return _restore(actor, _get(Status, status_id))
+
+
+def _restore(actor: User, entry: Entry) -> Entry:
+    """Bring an archived entry back into the pickers (archiving one by mistake is easy)."""
+    if entry.archived_at is None:
+        raise Conflict(_("This entry is not archived."), current=entry.to_dict())
+    _require_unique_name(type(entry), entry.name, entry.id)
+    entry.archived_at = None
+    db.session.flush()
+    _publish("restored", actor, entry)
+    return entry
 
 
 def seed_defaults(locale: str) -> bool:

@@ -94,7 +94,11 @@ function viewRow(kind, entry) {
   const actions = [
     el("button", { type: "button", class: "small", onclick: () => edit(kind, entry.id) }, t("edit")),
   ];
-  if (!entry.archived) {
+  if (entry.archived) {
+    actions.push(
+      el("button", { type: "button", class: "small", onclick: () => restore(kind, entry.id) }, t("restore")),
+    );
+  } else {
     actions.push(
       el(
         "button",
@@ -205,6 +209,17 @@ async function remove(kind, id) {
   }
 }
 
+// Unarchive: the entry is back in the pickers (a name taken meanwhile is refused).
+async function restore(kind, id) {
+  const result = await api("POST", `/api/${kind}/${id}/restore`);
+  if (!result.ok) {
+    toast(errorMessage(result), "error");
+    return;
+  }
+  upsert(kind, result.data);
+  toast(t("entry_restored", { name: result.data.name }));
+}
+
 function setupAddForm(kind) {
   const form = document.getElementById(`add-${kind}`);
   form.hidden = false;
@@ -228,7 +243,7 @@ function setupAddForm(kind) {
 // Live: somebody else's change shows up; an entry being edited here keeps its form.
 const on = {};
 for (const [kind, config] of Object.entries(KINDS)) {
-  for (const action of ["created", "updated", "archived"]) {
+  for (const action of ["created", "updated", "archived", "restored"]) {
     on[`${config.key}.${action}`] = (message) => {
       const entry = message[config.key];
       state[kind].entries.set(entry.id, entry);

@@ -13,7 +13,9 @@ export const TASK_KINDS = [
   "task.deleted",
   "task.restored",
 ];
-const DIRECTORY_KINDS = ["created", "updated", "archived", "deleted"];
+const DIRECTORY_KINDS = ["created", "updated", "archived", "restored", "deleted"];
+// Actions after which the entry is (again) one to pick.
+const PICKABLE = new Set(["created", "updated", "restored"]);
 
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 const byPosition = (a, b) => a.position - b.position || a.id - b.id;
@@ -94,7 +96,7 @@ export class TaskStore {
   // A renamed or recolored status recolors every task that has it.
   applyStatus(action, status) {
     this.statuses = this.statuses.filter((item) => item.id !== status.id);
-    if ((action === "created" || action === "updated") && !status.archived) {
+    if (PICKABLE.has(action) && !status.archived) {
       this.statuses.push(status);
       this.statuses.sort(byPosition);
     }
@@ -110,7 +112,7 @@ export class TaskStore {
 
   applyChat(action, chat) {
     this.chats = this.chats.filter((item) => item.id !== chat.id);
-    if ((action === "created" || action === "updated") && !chat.archived) {
+    if (PICKABLE.has(action) && !chat.archived) {
       this.chats.push(chat);
       this.chats.sort(byName);
     }
