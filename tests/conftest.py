@@ -24,7 +24,7 @@ from wesup import create_app
 from wesup.directories.service import seed_defaults
 from wesup.extensions import db, socketio
 from wesup.models import Chat, Role, Status, Task, TaskEvent, User
-from wesup.realtime import presence
+from wesup.presence import presence
 
 PASSWORD = "correct horse battery"
 # The app's hashing is deliberately slow; people made by the builders get a cheap hash of the

@@ -247,7 +247,12 @@ class LiveSocket:
         self.browser = browser
         self.auth = auth
         self.client = socketio.Client(reconnection=False, handle_sigint=False)
-        self.received: dict[str, list[Any]] = {"event": [], "replay": [], "reload": []}
+        self.received: dict[str, list[Any]] = {
+            "event": [],
+            "replay": [],
+            "reload": [],
+            "presence": [],
+        }
         self._changed = threading.Condition()
         for name in self.received:
             self.client.on(name, self._recorder(name))

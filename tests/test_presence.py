@@ -4,11 +4,12 @@ viewers and kiosks are watchers, not counted."""
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 from tests.conftest import signed_in
 from wesup.models import Role
-from wesup.realtime import Presence, presence
+from wesup.presence import Presence, presence
 
 
 def presence_messages(sio: Any) -> list[list[dict[str, Any]]]:
@@ -96,3 +97,39 @@ def test_viewers_watch_without_being_counted(app, socket_client):
     socket_client(signed_in(app, "alice").client, view="mine")
     assert names(presence.online()) == ["Alice"]
     assert [names(online) for online in presence_messages(board)] == [["Alice"]]
+
+
+def test_a_process_that_stops_refreshing_drops_out_of_the_shared_list(monkeypatch):
+    """With several processes, a crashed one's people leave the boards when its key expires."""
+    import os
+
+    import pytest
+    import redis
+
+    from wesup.presence import SharedPresence
+
+    url = os.environ.get("WESUP_TEST_MESSAGE_QUEUE", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(url, socket_timeout=2).ping()
+    except redis.RedisError:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"Redis is not reachable at {url}")
+        pytest.skip(f"Redis is not reachable at {url}")
+    monkeypatch.setattr(SharedPresence, "EXPIRE_SECONDS", 1)
+    here, there = Presence(), Presence()
+    here.share(SharedPresence(url))
+    there.share(SharedPresence(url))
+    try:
+        assert there.join("sid-1", 7, "Alice") is True
+        assert names(here.online()) == ["Alice"]
+        assert here.join("sid-2", 7, "Alice") is False  # her second tab, on another process
+        assert there.leave("sid-1") is False  # still open here
+        assert names(there.online()) == ["Alice"]
+        there.join("sid-3", 8, "Bob")
+        assert names(here.online()) == ["Alice", "Bob"]
+        time.sleep(1.5)  # `there` crashed: no more refreshes
+        here.refresh()
+        assert names(here.online()) == ["Alice"]
+    finally:
+        here.clear()
+        there.clear()

@@ -110,3 +110,32 @@ def test_a_change_on_one_process_reaches_sockets_on_the_other(two_servers) -> No
     finally:
         board_on_a.close()
         board_on_b.close()
+
+
+def test_who_is_online_is_the_same_on_every_process(two_servers) -> None:
+    """Alice's tab on A shows on the board open on B, and leaves it when she closes it."""
+    a, b = two_servers
+    create_first_admin(a)
+    a.create_user("alice", "agent", "Alice Agent")
+    b.create_user("vera", "viewer", "Vera Viewer")
+    board_on_b = LiveSocket(b, Browser(b.url).login("vera"), view="board").connect()
+    alice_on_a = LiveSocket(a, Browser(a.url).login("alice"), view="mine")
+
+    def online_names(message: dict) -> list[str]:
+        return [person["name"] for person in message["online"]]
+
+    try:
+        assert online_names(board_on_b.wait_for("presence", 1)[-1]) == []
+        alice_on_a.connect()
+        assert online_names(board_on_b.wait_for("presence", 2)[-1]) == ["Alice Agent"]
+        # A board opened on B later asks B, which must know about A's people too.
+        late_board = LiveSocket(b, Browser(b.url).login("vera"), view="board").connect()
+        try:
+            assert online_names(late_board.wait_for("presence", 1)[0]) == ["Alice Agent"]
+        finally:
+            late_board.close()
+        alice_on_a.close()
+        assert online_names(board_on_b.wait_for("presence", 3)[-1]) == []
+    finally:
+        alice_on_a.close()
+        board_on_b.close()

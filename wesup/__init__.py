@@ -47,7 +47,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     _enable_sqlite_wal(app)
 
-    from wesup import auth, cli, errorpages, realtime, vendor  # noqa: F401 - handlers register
+    from wesup import auth, cli, errorpages, realtime, vendor  # auth, vendor: handlers register
     from wesup.admin import bp as admin_bp
     from wesup.api import bp as api_bp
     from wesup.directories import bp as directories_bp
@@ -61,6 +61,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(vendor.bp)
     app.register_blueprint(wall_bp)
+    realtime.init_app(app)
     errorpages.init_app(app)
     cli.init_app(app)
     return app

@@ -13,7 +13,6 @@ socket_user() and refuse None.
 from __future__ import annotations
 
 import threading
-from collections import Counter
 from typing import Any
 
 from flask import Flask, current_app, request, session
@@ -23,10 +22,11 @@ from flask_socketio import join_room
 
 from wesup.extensions import socketio
 from wesup.models import KioskToken, User
+from wesup.presence import SharedPresence, presence
 
 BOARD_VIEWS = ("board", "wall")
 KIOSK_REVOKED = "kiosk_revoked"  # the refusal reason a revoked kiosk's page recognizes
-KIOSK_SWEEP_SECONDS = 10
+HOUSEKEEPING_SECONDS = 10
 
 
 def task_rooms(agent_id: int | None) -> list[str]:
@@ -40,72 +40,12 @@ def broadcast(message: dict[str, Any], *, agent_id: int | None) -> None:
     socketio.emit("event", message, to=rooms)
 
 
-class Presence:
-    """Which people have WeSup open: sockets tracked by sid, several tabs counted once.
-
-    Keyed by socket id rather than read back from the session at disconnect, so a socket
-    always leaves exactly what it joined, and a repeated disconnect changes nothing.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._people: dict[str, int] = {}  # sid -> user id
-        self._sockets: Counter[int] = Counter()
-        self._names: dict[int, str] = {}
-
-    def join(self, sid: str, user_id: int, name: str) -> bool:
-        """Count a socket in; True when the person just came online."""
-        with self._lock:
-            if sid in self._people:
-                return False
-            self._people[sid] = user_id
-            self._sockets[user_id] += 1
-            self._names[user_id] = name
-            return self._sockets[user_id] == 1
-
-    def leave(self, sid: str) -> bool:
-        """Count a socket out; True when the person's last tab closed."""
-        with self._lock:
-            user_id = self._people.pop(sid, None)
-            if user_id is None:
-                return False
-            self._sockets[user_id] -= 1
-            if self._sockets[user_id] > 0:
-                return False
-            del self._sockets[user_id]
-            self._names.pop(user_id, None)
-            return True
-
-    def online_ids(self) -> set[int]:
-        """Ids of the people online now."""
-        with self._lock:
-            return set(self._sockets)
-
-    def online(self) -> list[dict[str, Any]]:
-        """[{id, name}] of the people online now, by name."""
-        with self._lock:
-            return sorted(
-                ({"id": uid, "name": self._names[uid]} for uid in self._sockets),
-                key=lambda person: person["name"].lower(),
-            )
-
-    def clear(self) -> None:
-        with self._lock:
-            self._people.clear()
-            self._sockets.clear()
-            self._names.clear()
-
-
-presence = Presence()
-
-
 class KioskSockets:
     """The kiosk sockets this process holds, so that a sweep can cut revoked ones."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._kiosks: dict[str, int] = {}  # sid -> kiosk id
-        self.sweeping = False
 
     def add(self, sid: str, kiosk_id: int) -> None:
         with self._lock:
@@ -128,7 +68,9 @@ kiosk_sockets = KioskSockets()
 
 
 def _announce_presence() -> None:
-    socketio.emit("presence", {"online": presence.online()}, to="board")
+    online = presence.online()
+    housekeeping.announced = {person["id"] for person in online}
+    socketio.emit("presence", {"online": online}, to="board")
 
 
 def current_kiosk() -> KioskToken | None:
@@ -199,7 +141,7 @@ def on_connect(auth: Any = None) -> bool:
     # Bookkeeping last: a connect that failed above never leaves a count behind.
     if kiosk_id is not None:
         kiosk_sockets.add(request.sid, kiosk_id)
-        _start_kiosk_sweep()
+        _start_housekeeping()
     elif current_user.can_write_tasks and presence.join(
         request.sid, current_user.id, current_user.name
     ):
@@ -275,19 +217,42 @@ def sweep_kiosks() -> int:
     return cut
 
 
-def _start_kiosk_sweep() -> None:
-    """With several processes (a message queue), each one sweeps its own kiosk sockets."""
-    if not current_app.config.get("MESSAGE_QUEUE") or kiosk_sockets.sweeping:
+def init_app(app: Flask) -> None:
+    """With a Redis message queue, presence is shared between the server processes."""
+    url = app.config.get("MESSAGE_QUEUE") or ""
+    presence.share(SharedPresence(url) if url.startswith(("redis://", "rediss://")) else None)
+
+
+class Housekeeping:
+    """Started once per process on the first connection, when there are several processes."""
+
+    def __init__(self) -> None:
+        self.running = False
+        self.announced: set[int] = set()
+
+
+housekeeping = Housekeeping()
+
+
+def _start_housekeeping() -> None:
+    if not current_app.config.get("MESSAGE_QUEUE") or housekeeping.running:
         return
-    kiosk_sockets.sweeping = True
-    socketio.start_background_task(_sweep_forever, current_app._get_current_object())
+    housekeeping.running = True
+    socketio.start_background_task(_housekeeping_forever, current_app._get_current_object())
 
 
-def _sweep_forever(app: Flask) -> None:
+def _housekeeping_forever(app: Flask) -> None:
+    """Each round: cut this process's revoked kiosk sockets; keep this process's presence
+    entry alive; tell the boards when the people online changed elsewhere (a process died)."""
     while True:
-        socketio.sleep(KIOSK_SWEEP_SECONDS)
+        socketio.sleep(HOUSEKEEPING_SECONDS)
         try:
             with app.app_context():
                 sweep_kiosks()
-        except Exception:  # a database hiccup must not end the sweep
-            app.logger.exception("kiosk sweep failed")
+            presence.refresh()
+            online = presence.online_ids()
+            if online != housekeeping.announced:
+                housekeeping.announced = online
+                _announce_presence()
+        except Exception:  # a database or Redis hiccup must not end the loop
+            app.logger.exception("housekeeping round failed")

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from wesup.events import latest_seq
 from wesup.extensions import db
 from wesup.models import Role, Task, User, utcnow
-from wesup.realtime import presence
+from wesup.presence import presence
 from wesup.tasks import service as tasks
 from wesup.timeutil import day_start, today
 
