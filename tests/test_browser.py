@@ -446,3 +446,94 @@ def test_wall_board_screenshots_show_aging_cards_of_several_agents(
     for shot in shots:
         assert shot.stat().st_size > 10_000, f"{shot} looks empty"
     print("screenshots:", *shots, sep="\n  ")
+
+
+# One lane of the wall as the TV shows it: each open card's id and whether it is in sight
+# (not hidden and not clipped by the lane), the "+ N more" marker, the density, the title size.
+LANE_JS = """(agentId) => {
+  const lane = document.querySelector(`#wall-lanes .lane[data-agent-id="${agentId}"]`);
+  const list = lane.querySelector(":scope > .cards");
+  const box = list.getBoundingClientRect();
+  const cards = [...list.querySelectorAll(":scope > .card")].map((card) => {
+    const r = card.getBoundingClientRect();
+    const seen = !card.hidden && r.height > 0 && r.top >= box.top - 1 && r.bottom <= box.bottom + 1;
+    return [Number(card.dataset.taskId), seen];
+  });
+  const title = list.querySelector(".card:not([hidden]) .card-title");
+  return {
+    cards,
+    more: list.querySelector(":scope > .cards-more")?.textContent || "",
+    density: [...list.classList].filter((name) => name.startsWith("is-")),
+    titlePx: parseFloat(getComputedStyle(title).fontSize),
+    fits: document.documentElement.scrollHeight <= innerHeight,
+  };
+}"""
+
+
+def test_a_rush_of_requests_stays_on_the_wall(team: Team, people: People) -> None:
+    """Bob gets 8, then 15, then 40 open tasks: his lane gets denser before it hides any, and
+    when it must hide some, the oldest and the newest stay in sight with "+ N more" between."""
+    wall = people.tv.open("/board")
+    bob = team.ids["bob"]
+
+    def open_count() -> int:
+        return sum(
+            1
+            for task in team.today()["tasks"]
+            if task["agent"]["id"] == bob
+            and not task["resolved_at"]
+            and task["status"]["category"] != "postponed"
+        )
+
+    def rush_to(count: int) -> None:
+        for number in range(open_count(), count):
+            team.create("bob", f"Rush request {number + 1}: the sales floor printer is down again")
+        wait_shows(wall, WALL_JS, wall_expected(team.today()))
+
+    rush_to(8)
+    lane = wall.evaluate(LANE_JS, bob)
+    assert len(lane["cards"]) == 8 and all(seen for _, seen in lane["cards"]), lane
+    assert lane["density"] and not lane["more"], "8 cards fit densely, none hidden"
+    assert lane["titlePx"] >= 22 and lane["fits"], lane
+
+    for count in (15, 40):
+        rush_to(count)
+        lane = wall.evaluate(LANE_JS, bob)
+        hidden = [task_id for task_id, seen in lane["cards"] if not seen]
+        assert len(lane["cards"]) == count
+        assert lane["cards"][0][1] and lane["cards"][1][1], "the oldest cards left the TV"
+        assert lane["cards"][-1][1], "the newest request is not on the TV"
+        assert lane["more"] == (f"+ {len(hidden)} more" if hidden else ""), lane
+        assert lane["titlePx"] >= 22 and lane["fits"], lane
+    assert hidden, "40 cards cannot all fit on one lane"
+    assert lane["density"] == ["is-denser"]
+    people.tv.assert_not_reloaded()
+    print("screenshot:", people.tv.screenshot("wall-rush.png"))
+
+
+def test_a_conflicting_edit_keeps_what_was_typed_and_saves_knowingly(
+    team: Team, people: People
+) -> None:
+    """Vera changes the status while Alice edits the title: Alice's Save gets the conflict,
+    her title stays in the form, the dialog says what changed; Save again keeps both edits."""
+    task = team.create("alice", "Laptop fan is loud")
+    mine = people.alice.open("/tasks/mine")
+    mine.locator(f'#open-tasks tr[data-task-id="{task["id"]}"] .title-link').click()
+    dialog = mine.locator("dialog.task-dialog")
+    dialog.locator("input[name=title]").fill("Laptop fan is loud: replace it")
+    progress = team.statuses["In progress"]
+    team.change("vera", task, status_id=progress["id"])
+
+    dialog.locator(".edit-task button[type=submit]").click()
+    error = dialog.locator(".edit-task .form-error")
+    expect(error).to_contain_text("Somebody changed this task first")
+    expect(error.locator(".conflict-changes li")).to_have_text(["status: Accepted → In progress"])
+    expect(dialog.locator("input[name=title]")).to_have_value("Laptop fan is loud: replace it")
+    expect(dialog.locator("select[name=status_id]")).to_have_value(str(progress["id"]))
+
+    dialog.locator(".edit-task button[type=submit]").click()
+    expect(dialog).to_be_hidden()
+    saved = team.api["alice"].api("GET", f"/api/tasks/{task['id']}")["task"]
+    assert saved["title"] == "Laptop fan is loud: replace it"
+    assert saved["status"]["id"] == progress["id"]
+    people.alice.assert_not_reloaded()

@@ -20,15 +20,20 @@ from wesup.errors import Forbidden
 from wesup.extensions import db
 from wesup.models import KioskToken, Role, TaskEvent, User, utcnow
 
+SECRET_IN_PAGE = re.compile(r"/board\?kiosk=([A-Za-z0-9_-]+)")
+
 
 def create_link(admin, name: str = "Support room TV") -> tuple[int, str]:
-    """Make a kiosk link through the admin page; returns its id and the secret it showed."""
+    """Make a kiosk link through the admin page; returns its id and the secret the page after
+    the redirect showed."""
     response = admin.client.post(
         "/admin/kiosks", data={"name": name, "csrf_token": admin.csrf_token}
     )
-    assert response.status_code == 201, response.get_data(as_text=True)
-    page = response.get_data(as_text=True)
-    secret = re.search(r"/board\?kiosk=([A-Za-z0-9_-]+)", page).group(1)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    assert response.headers["Location"] == "/admin/kiosks"
+    assert not SECRET_IN_PAGE.search(response.get_data(as_text=True))
+    page = admin.client.get("/admin/kiosks").get_data(as_text=True)
+    secret = SECRET_IN_PAGE.search(page).group(1)
     with admin.client.application.app_context():
         kiosk = db.session.execute(
             sa.select(KioskToken).where(KioskToken.token_hash == kiosks.hash_secret(secret))
@@ -78,6 +83,46 @@ def test_admin_makes_a_link_whose_secret_is_shown_once_and_stored_as_a_hash(app,
     listing = admin.client.get("/admin/kiosks").get_data(as_text=True)
     assert "Lobby TV" in listing
     assert secret not in listing
+    with admin.client.session_transaction() as session:
+        assert secret not in json.dumps(dict(session))  # shown, then forgotten
+
+
+def test_reloading_the_page_after_creating_a_link_makes_no_other(app, admin):
+    """Post/Redirect/Get: F5 on the page that shows the new link only loads it again."""
+    create_link(admin, "Lobby TV")
+    for _ in range(2):
+        page = admin.client.get("/admin/kiosks")
+        assert page.status_code == 200
+        assert not SECRET_IN_PAGE.search(page.get_data(as_text=True))
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(KioskToken.id))) == 1
+
+
+def test_the_new_link_comes_with_a_copy_button(app, admin):
+    response = admin.client.post(
+        "/admin/kiosks",
+        data={"name": "Lobby TV", "csrf_token": admin.csrf_token},
+        follow_redirects=True,
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and SECRET_IN_PAGE.search(html)
+    assert 'data-copy="kiosk-new-link"' in html and 'id="kiosk-new-link"' in html
+    assert "js/kiosks.js" in html
+
+
+def test_a_failed_rename_keeps_its_text_in_its_row_not_in_the_create_form(app, admin):
+    kiosk_id, _ = create_link(admin, "Lobby TV")
+    too_long = "x" * (kiosks.NAME_MAX + 1)
+    response = admin.client.post(
+        f"/admin/kiosks/{kiosk_id}/name", data={"name": too_long, "csrf_token": admin.csrf_token}
+    )
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    create_form = html.split('action="/admin/kiosks"', 1)[1].split("</form>", 1)[0]
+    assert too_long not in create_form
+    row = html.split(f'data-kiosk-id="{kiosk_id}"', 1)[1].split("</tr>", 1)[0]
+    assert f'value="{too_long}"' in row
+    assert re.search(rf'class="field-error" data-error-for="name-{kiosk_id}">[^<]+<', row)
 
 
 def test_a_valid_link_opens_the_wall_board(app, admin):
@@ -269,6 +314,8 @@ def test_a_link_needs_a_name(app, admin):
         "/admin/kiosks", data={"name": "  ", "csrf_token": admin.csrf_token}
     )
     assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert re.search(r'class="field-error" data-error-for="name">[^<]+<', html)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(KioskToken.id))) == 0
 

@@ -349,7 +349,22 @@ def test_times_show_in_the_team_zone(app):
     day = team_today() - timedelta(days=3)
     make_task(app, alice, "Evening request", received_at=team_moment(day, 21, 5).isoformat())
     html = viewer.client.get(f"/tasks?from={day}&to={day}").get_data(as_text=True)
-    assert f"{day:%d.%m} 21:05" in html
+    shown = f"{day:%d.%m}" if day.year == team_today().year else f"{day:%d.%m.%Y}"
+    assert f"{shown} 21:05" in html
+
+
+def test_a_time_of_another_year_shows_its_year(app):
+    """ "01.01 10:00" would read as this year's: a past year's date says which year."""
+    viewer = person(app, "vera", role=Role.VIEWER)
+    alice = make_user(app, "alice")
+    old = team_moment(datetime(1999, 1, 1).date(), 10, 0)
+    task = make_task(app, alice, "Ancient task", received_at=old.isoformat())
+    this_year = team_moment(team_today(), 0, 5)
+    set_task_times(app, task.id, resolved_at=this_year)
+    html = viewer.client.get("/tasks?from=1999-01-01&to=1999-01-01").get_data(as_text=True)
+    row = html.split(f'data-task-id="{task.id}"', 1)[1].split("</tr>", 1)[0]
+    assert "01.01.1999 10:00" in row
+    assert f"{this_year:%d.%m} 00:05" in row and f"{this_year:%d.%m.%Y}" not in row
 
 
 def test_period_links_carry_from_to_and_the_filters(app):
@@ -397,6 +412,32 @@ def test_a_bad_period_or_filter_in_the_link_is_a_message_not_an_error(app, query
     response = viewer.client.get(f"/tasks?{query}")
     assert response.status_code == 200
     assert 'class="form-error"' in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "message", "field"),
+    [
+        ("2026-02-10", "2026-02-01", "The period ends before it starts.", "Before &#39;from&#39;."),
+        (
+            "2024-01-01",
+            "2026-01-01",
+            "The period is longer than a year.",
+            "Too far from &#39;from&#39;.",
+        ),
+    ],
+)
+def test_a_period_the_form_cannot_show_says_why_and_keeps_the_dates(
+    app, start, end, message, field
+):
+    """The person sees what is wrong with the dates they typed, not a generic "not valid"."""
+    viewer = person(app, "vera", role=Role.VIEWER)
+    html = viewer.client.get(f"/tasks?from={start}&to={end}").get_data(as_text=True)
+    alert = re.search(r'<p class="form-error" role="alert">(.*?)</p>', html, re.S).group(1)
+    assert message in alert
+    assert f"{team_today():%d.%m.%Y}" in alert  # and that the board shows today meanwhile
+    assert f'name="from" value="{start}"' in html and f'name="to" value="{end}"' in html
+    assert re.search(rf'data-error-for="to">{re.escape(field)}</span>', html)
+    assert page_data(html)["period"] == {"from": str(team_today()), "to": str(team_today())}
 
 
 # --- All tasks: filters and the summary -----------------------------------------------------

@@ -51,7 +51,9 @@ def test_a_kiosk_is_not_a_person(app, socket_client):
     board.get_received()
     admin = signed_in(app, "root", role=Role.ADMIN)
     page = admin.client.post(
-        "/admin/kiosks", data={"name": "TV", "csrf_token": admin.csrf_token}
+        "/admin/kiosks",
+        data={"name": "TV", "csrf_token": admin.csrf_token},
+        follow_redirects=True,  # the page after the redirect shows the new link once
     ).get_data(as_text=True)
     secret = re.search(r"/board\?kiosk=([A-Za-z0-9_-]+)", page).group(1)
     tv = app.test_client()

@@ -10,7 +10,14 @@ from babel.messages.pofile import read_po
 REPO = Path(__file__).resolve().parent.parent
 RU = REPO / "wesup" / "translations" / "ru" / "LC_MESSAGES" / "messages.po"
 METHODS = [("wesup/**.py", "python"), ("wesup/templates/**.html", "jinja2")]
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "pgettext": ((1, "c"), 2),
+    "_l": None,
+    "lazy_gettext": None,
+}
 
 
 def catalog_ids() -> set[str]:

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from wesup.extensions import babel
-from wesup.timeutil import format_duration, to_team_time
+from wesup.timeutil import format_duration, to_team_time, today
 
 
 def select_locale() -> str | None:
@@ -23,10 +23,14 @@ def select_locale() -> str | None:
     return request.accept_languages.best_match(languages) or current_app.config["DEFAULT_LOCALE"]
 
 
-def team_time(value: datetime | None, fmt: str = "%d.%m %H:%M") -> str:
-    """A UTC datetime shown in the team's zone (templates: {{ task.received_at|team_time }})."""
+def team_time(value: datetime | None) -> str:
+    """A UTC datetime in the team's zone, "26.11 14:03", with the year when it is not the team's
+    current one ("01.01.1999 10:00"): the same wording as static/js/teamtime.js stamp()."""
     local = to_team_time(value)
-    return local.strftime(fmt) if local else ""
+    if not local:
+        return ""
+    year = "" if local.year == today().year else f".{local.year:04d}"
+    return f"{local:%d.%m}{year} {local:%H:%M}"
 
 
 def duration(seconds: int) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from typing import Any
+
+from flask import flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -11,15 +13,25 @@ from wesup import kiosk as service
 from wesup.admin import bp
 from wesup.errors import ServiceError
 
+# The session key that carries a new link's address from the POST to the page after it.
+NEW_LINK = "kiosk_new_link"
+
 
 def _page(
-    *, errors: dict[str, str] | None = None, new_link: str | None = None, status: int = 200
+    *,
+    errors: dict[str, str] | None = None,
+    form: Any = None,
+    renamed: dict[int, str] | None = None,
+    new_link: str | None = None,
+    status: int = 200,
 ) -> ResponseReturnValue:
+    """The list and the forms; `form` refills the create form, `renamed` a rename box."""
     return render_template(
         "admin/kiosks.html",
         kiosks=service.kiosks(),
         errors=errors or {},
-        form=request.form,
+        form=form or {},
+        renamed=renamed or {},
         new_link=new_link,
         name_max=service.NAME_MAX,
     ), status
@@ -27,20 +39,23 @@ def _page(
 
 @bp.get("/kiosks")
 def kiosks() -> ResponseReturnValue:
-    """Every kiosk link and the form that makes one."""
-    return _page()
+    """Every kiosk link and the form that makes one; a link just made is shown this once."""
+    return _page(new_link=session.pop(NEW_LINK, None))
 
 
 @bp.post("/kiosks")
 def create_kiosk() -> ResponseReturnValue:
-    """Make a link; its secret appears in this answer only (it is not stored, not flashed)."""
+    """Make a link, then redirect (F5 must not make another): the page after it shows the
+    secret once, from the session, which forgets it there. The database keeps only its hash."""
     try:
         kiosk, secret = service.create_kiosk(current_user, request.form.to_dict())
     except ServiceError as exc:
-        return _page(errors=exc.fields or {"name": exc.message}, status=exc.status)
+        return _page(
+            errors=exc.fields or {"name": exc.message}, form=request.form, status=exc.status
+        )
     flash(_("Kiosk link “%(name)s” created.", name=kiosk.name))
-    link = url_for("wall.board", kiosk=secret, _external=True)
-    return _page(new_link=link, status=201)
+    session[NEW_LINK] = url_for("wall.board", kiosk=secret, _external=True)
+    return redirect(url_for("admin.kiosks"), 303)
 
 
 @bp.post("/kiosks/<int:kiosk_id>/name")
@@ -51,7 +66,11 @@ def rename_kiosk(kiosk_id: int) -> ResponseReturnValue:
     except ServiceError as exc:
         if exc.status == 404:
             raise
-        return _page(errors={f"name-{kiosk_id}": exc.fields.get("name", exc.message)}, status=422)
+        return _page(
+            errors={f"name-{kiosk_id}": exc.fields.get("name", exc.message)},
+            renamed={kiosk_id: request.form.get("name", "")},
+            status=422,
+        )
     flash(_("Kiosk link renamed to “%(name)s”.", name=kiosk.name))
     return redirect(url_for("admin.kiosks"))
 

@@ -123,11 +123,17 @@ def board() -> ResponseReturnValue:
     """Every agent's tasks for a period (?from=&to=), filtered by agent, status and chat."""
     seq = latest_seq()
     errors: dict[str, str] = {}
+    typed = {name: request.args.get(name, "") for name in ("from", "to")}
+    period_errors: dict[str, str] = {}
     try:
-        period = parse_period(request.args.get("from"), request.args.get("to"))
-    except ValidationFailed:
-        errors["period"] = _("The period in the link is not valid; showing today:")
+        period = parse_period(typed["from"], typed["to"])
+    except ValidationFailed as exc:
+        # Say what is wrong, next to the dates as typed; the board shows today meanwhile.
+        errors["period"] = exc.message
+        period_errors = exc.fields
         period = Period(today(), today())
+    else:
+        typed = {"from": period.first.isoformat(), "to": period.last.isoformat()}
     task_filter = service.TaskFilter(
         agent_id=_id_filter("agent", errors),
         status_id=_id_filter("status", errors),
@@ -152,6 +158,8 @@ def board() -> ResponseReturnValue:
         filters=filters,
         deleted=task_filter.deleted,
         errors=errors,
+        dates=typed,
+        period_errors=period_errors,
         links=_period_links(period, filters, task_filter.deleted),
         agents=[person for person in users.all_users() if person.can_write_tasks],
         statuses=statuses,
@@ -160,8 +168,9 @@ def board() -> ResponseReturnValue:
         page={
             "seq": seq,
             "me": me(current_user),
-            "statuses": [status.to_dict() for status in statuses if status.archived_at is None],
-            "chats": [chat.to_dict() for chat in chats if chat.archived_at is None],
+            # archived ones too: the filters offer them; the pickers leave them out
+            "statuses": [status.to_dict() for status in statuses],
+            "chats": [chat.to_dict() for chat in chats],
             "period": {"from": period.first.isoformat(), "to": period.last.isoformat()},
             "filters": filters,
             "deleted": task_filter.deleted,

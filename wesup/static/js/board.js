@@ -7,7 +7,7 @@ import { startLive } from "./live.js";
 import { startNotifier } from "./notify.js";
 import { TaskDialog } from "./taskdialog.js";
 import { highlight, placeRow, removeRows, renderRow, time } from "./taskrow.js";
-import { TaskStore, taskActions } from "./taskstore.js";
+import { DIRECTORY_KINDS, TaskStore, byName, byPosition, taskActions } from "./taskstore.js";
 import { teamDay } from "./teamtime.js";
 import { startTimers } from "./timefmt.js";
 
@@ -80,6 +80,63 @@ function showPresence(online) {
   );
 }
 
+// The Status and Chat filters follow the directories live (renamed, archived, restored, new,
+// deleted), archived entries marked as the server renders them; the Agent filter learns
+// people it did not list from their tasks.
+const filterLists = {
+  status: { entries: new Map(), order: byPosition },
+  chat: { entries: new Map(), order: byName },
+};
+
+function loadFilter(kind, entries) {
+  filterLists[kind].entries = new Map(entries.map((entry) => [entry.id, entry]));
+  renderFilter(kind);
+}
+
+function renderFilter(kind) {
+  const select = document.querySelector(`.filters select[name="${kind}"]`);
+  if (!select) return;
+  const chosen = select.value;
+  const { entries, order } = filterLists[kind];
+  const options = [...entries.values()].sort(order).map((entry) =>
+    el(
+      "option",
+      { value: entry.id },
+      entry.archived ? `${entry.name} (${t("archived")})` : entry.name,
+    ),
+  );
+  select.replaceChildren(select.options[0], ...options); // "Any" stays first
+  select.value = chosen;
+}
+
+function changeFilter(kind, action, entry) {
+  if (!entry) return;
+  const { entries } = filterLists[kind];
+  // A deleted entry leaves the list, unless the page is filtered by it: the form says so.
+  if (action === "deleted" && String(entry.id) !== String(page.filters[kind] ?? "")) {
+    entries.delete(entry.id);
+  } else {
+    entries.set(entry.id, { ...entries.get(entry.id), ...entry });
+  }
+  renderFilter(kind);
+}
+
+function knowAgent(agent) {
+  const select = document.querySelector('.filters select[name="agent"]');
+  if (!select || [...select.options].some((option) => option.value === String(agent.id))) return;
+  const option = el("option", { value: agent.id }, agent.name);
+  const after = [...select.options]
+    .slice(1)
+    .find((other) => other.textContent.localeCompare(agent.name) > 0);
+  select.insertBefore(option, after || null);
+}
+
+const filterHandlers = {};
+for (const action of DIRECTORY_KINDS) {
+  filterHandlers[`status.${action}`] = (message) => changeFilter("status", action, message.status);
+  filterHandlers[`chat.${action}`] = (message) => changeFilter("chat", action, message.chat);
+}
+
 function snapshotUrl() {
   const params = new URLSearchParams({ from: page.period.from, to: page.period.to });
   for (const [name, value] of Object.entries(page.filters)) {
@@ -90,25 +147,41 @@ function snapshotUrl() {
 }
 
 async function reload() {
-  const [result] = await Promise.all([api("GET", snapshotUrl()), store.refreshDirectories()]);
+  const [result, statuses, chats] = await Promise.all([
+    api("GET", snapshotUrl()),
+    api("GET", "/api/statuses?archived=1"),
+    api("GET", "/api/chats?archived=1"),
+    store.refreshDirectories(),
+  ]);
   if (!result.ok) {
     toast(errorMessage(result), "error");
     return undefined;
   }
+  if (statuses.ok) loadFilter("status", statuses.data.statuses);
+  if (chats.ok) loadFilter("chat", chats.data.chats);
   store.load(result.data.tasks);
   renderAll();
   return result.data.seq;
 }
 
-store.onTask((task) => place(task));
+store.onTask((task) => {
+  knowAgent(task.agent);
+  place(task);
+});
 store.onDirectory(renderAll);
+loadFilter("status", page.statuses);
+loadFilter("chat", page.chats);
 
 const notifier = startNotifier({ me });
 startLive({
   view: "board",
   seq: page.seq,
-  on: store.handlers({ "task.created": notifier.taskCreated }),
+  on: store.handlers({ ...filterHandlers, "task.created": notifier.taskCreated }),
   onPresence: showPresence,
+  // Cut off, the page cannot know who is online: the list goes grey until the next connect.
+  onConnection: (connected) => {
+    document.querySelector(".online")?.classList.toggle("is-stale", !connected);
+  },
   reload,
 });
 

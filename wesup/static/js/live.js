@@ -7,6 +7,8 @@
 //     on: { "task.created": (msg) => ..., "chat.updated": (msg) => ... },  // by event kind
 //     onEvent: (msg) => ...,         // optional: every applied event, after `on`
 //     onPresence: (online) => ...,   // optional: [{id, name}] of people with WeSup open
+//     onConnection: (connected) => ..., // optional: the socket came up (true) or was lost
+//                                    // (false), once per change: e.g. grey out who is online
 //     reload: async () => seq,       // fetch a fresh snapshot, re-render, return its seq
 //   });
 //
@@ -24,7 +26,7 @@ const SEEN_LIMIT = 5000;
 const RELOAD_RETRY_MAX_MS = 30_000;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export function startLive({ view, seq = 0, on = {}, onEvent, onPresence, reload }) {
+export function startLive({ view, seq = 0, on = {}, onEvent, onPresence, onConnection, reload }) {
   const state = {
     seq: Number.isFinite(seq) ? seq : 0,
     floor: Number.isFinite(seq) ? seq : 0, // everything up to here is in the snapshot
@@ -33,6 +35,7 @@ export function startLive({ view, seq = 0, on = {}, onEvent, onPresence, reload 
     connected: false,
     lostAt: null,
     reloading: null,
+    told: null, // the connection state onConnection last heard
   };
   const indicator = document.querySelector("[data-freshness]");
 
@@ -88,15 +91,23 @@ export function startLive({ view, seq = 0, on = {}, onEvent, onPresence, reload 
     return state.reloading;
   }
 
+  function tell(connected) {
+    if (state.told === connected) return;
+    state.told = connected;
+    if (onConnection) onConnection(connected);
+  }
+
   socket.on("connect", () => {
     state.connected = true;
     state.lostAt = null;
     render();
+    tell(true);
   });
   socket.on("disconnect", (reason) => {
     state.connected = false;
     state.lostAt = new Date();
     render();
+    tell(false);
     // A server-side disconnect does not reconnect by itself; a restart looks like one.
     if (reason === "io server disconnect") setTimeout(() => socket.connect(), 1000);
   });
@@ -104,6 +115,7 @@ export function startLive({ view, seq = 0, on = {}, onEvent, onPresence, reload 
     if (state.connected) return;
     if (!state.lostAt) state.lostAt = new Date();
     render();
+    tell(false);
     // Refused by the server (signed out, kiosk link revoked): keep trying slowly, so that
     // a restarted server or a fresh sign-in in another tab brings the page back.
     if (!socket.active) setTimeout(() => socket.connect(), 5000);

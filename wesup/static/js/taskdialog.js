@@ -51,6 +51,29 @@ export function timelineItem(message) {
   );
 }
 
+// What changed between two versions of a task, in the timeline's words: after a 409 the
+// person sees what somebody else did before saving again.
+function changesBetween(before, after) {
+  const lines = [];
+  if (after.deleted && !before.deleted) lines.push(t("tl_deleted"));
+  if (before.status.id !== after.status.id) {
+    lines.push(t("tl_status", { from: before.status.name, to: after.status.name }));
+  }
+  if (before.title !== after.title) {
+    lines.push(t("tl_title", { from: before.title, to: after.title }));
+  }
+  if ((before.chat?.id ?? null) !== (after.chat?.id ?? null)) {
+    lines.push(t("tl_chat", { from: before.chat?.name || "—", to: after.chat?.name || "—" }));
+  }
+  if (before.received_at !== after.received_at) {
+    lines.push(
+      t("tl_received", { from: stamp(before.received_at), to: stamp(after.received_at) }),
+    );
+  }
+  if ((before.description || "") !== (after.description || "")) lines.push(t("tl_description"));
+  return lines;
+}
+
 // The fields the edit form shows.
 const signature = (task) =>
   JSON.stringify([
@@ -215,7 +238,7 @@ export class TaskDialog {
     });
     const description = el("textarea", { name: "description", rows: 4, maxlength: 10000 });
     description.value = task.description || "";
-    const message = el("p", { class: "form-error", role: "alert", hidden: true });
+    const message = el("div", { class: "form-error", role: "alert", hidden: true });
     const form = el(
       "form",
       { class: "edit-task" },
@@ -273,19 +296,46 @@ export class TaskDialog {
         return;
       }
       const text = errorMessage(result);
-      if (result.status === 409) {
-        this.render(this.ctx.store.get(task.id)); // the current version, from the 409 answer
-        this.loadTimeline();
-        const fresh = this.node.querySelector(".form-error");
-        if (fresh) {
-          fresh.textContent = text;
-          fresh.hidden = false;
-        }
-        return;
-      }
       showFieldErrors(form, result.data?.error?.fields);
-      message.textContent = text;
+      message.replaceChildren(text);
       message.hidden = false;
+      if (result.status !== 409) return;
+      // Somebody saved first. What the person typed stays; the fields they left alone take
+      // the server's values; the form now edits the current version, so a second Save
+      // applies their edit over it, knowingly.
+      const fresh = result.data?.current || this.ctx.store.get(task.id);
+      if (!fresh) return;
+      if (title.value.trim() === current.title) title.value = fresh.title;
+      if (description.value.trim() === (current.description || "")) {
+        description.value = fresh.description || "";
+      }
+      if (picker.value === (current.chat ? current.chat.id : null)) {
+        picker.setChats(store.chats, fresh.chat ? { ...fresh.chat, archived: false } : null);
+        picker.setValue(fresh.chat ? fresh.chat.id : null);
+      }
+      if (Number(status.value) === current.status.id) {
+        if (![...status.options].some((option) => option.value === String(fresh.status.id))) {
+          status.append(el("option", { value: fresh.status.id }, fresh.status.name));
+        }
+        status.value = String(fresh.status.id);
+      }
+      if (received.value === inputValue(current.received_at)) {
+        received.value = inputValue(fresh.received_at);
+      }
+      this.base = fresh;
+      this.renderHead(fresh);
+      const changed = changesBetween(current, fresh);
+      message.append(
+        changed.length
+          ? el(
+              "ul",
+              { class: "conflict-changes", "aria-label": t("conflict_changes") },
+              changed.map((line) => el("li", {}, line)),
+            )
+          : "",
+        el("p", { class: "conflict-next" }, t("conflict_save_again")),
+      );
+      this.loadTimeline();
     });
     return form;
   }

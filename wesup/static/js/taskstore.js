@@ -13,13 +13,13 @@ export const TASK_KINDS = [
   "task.deleted",
   "task.restored",
 ];
-const DIRECTORY_KINDS = ["created", "updated", "archived", "restored", "deleted"];
+export const DIRECTORY_KINDS = ["created", "updated", "archived", "restored", "deleted"];
 // Actions after which the entry is (again) one to pick.
 const PICKABLE = new Set(["created", "updated", "restored"]);
 
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
-const byPosition = (a, b) => a.position - b.position || a.id - b.id;
-const byName = (a, b) => a.name.localeCompare(b.name) || a.id - b.id;
+export const byPosition = (a, b) => a.position - b.position || a.id - b.id;
+export const byName = (a, b) => a.name.localeCompare(b.name) || a.id - b.id;
 
 // Agents edit their own tasks, leads and admins every task, viewers none; deleted ones nobody.
 export function canEdit(me, task) {

@@ -27,6 +27,7 @@ const timeOfDay = teamFormatter({ hour: "2-digit", minute: "2-digit", second: "2
 function parts(value) {
   const out = {};
   for (const part of dateTime().formatToParts(toDate(value))) out[part.type] = part.value;
+  out.year = out.year.padStart(4, "0"); // Intl writes year 5 as "5"; ISO dates need "0005"
   return out;
 }
 
@@ -36,11 +37,13 @@ export function teamDay(value = new Date()) {
   return `${p.year}-${p.month}-${p.day}`;
 }
 
-// "26.11 14:03", as the server renders it ("%d.%m %H:%M").
+// "26.11 14:03", with the year when it is not the team's current one ("01.01.1999 10:00"):
+// the same wording as the server's team_time.
 export function stamp(value) {
   if (!value) return "";
   const p = parts(value);
-  return `${p.day}.${p.month} ${p.hour}:${p.minute}`;
+  const year = p.year === parts(new Date()).year ? "" : `.${p.year}`;
+  return `${p.day}.${p.month}${year} ${p.hour}:${p.minute}`;
 }
 
 // "2026-11-26T14:03": the value of an <input type="datetime-local"> in the team's zone.

@@ -160,34 +160,81 @@ function laneElement(lane, onlineIds) {
     el("span", "count count-resolved", fill(words.labelResolved, { n: lane.resolved })),
   );
   head.append(name, counts);
-  section.append(head, cardList(lane.open, false), el("div", "more"));
+  section.append(head, cardList(lane.open, false));
   if (lane.postponed.length) {
     const group = el("div", "postponed");
     group.append(
       el("h3", "postponed-head", fill(words.labelPostponed, { n: lane.postponed.length })),
       cardList(lane.postponed, true),
-      el("div", "more"),
     );
     section.append(group);
   }
   return section;
 }
 
-// Hide the cards that do not fit (the newest: the oldest matter most) and say how many.
+// Make every lane's cards fit without scrolling. A rush must stay visible: first the cards
+// get denser (DENSITY, styled in wall.css); only when even the densest layout overflows are
+// middle cards hidden behind a "+ N more" marker, keeping the oldest (they shout) and the
+// newest (a new request is seen at once). Postponed cards give up their room first.
+const DENSITY = ["is-dense", "is-denser"];
+const HIDING = DENSITY.length + 1;
+
 function fitCards(root) {
-  for (const list of root.querySelectorAll(".cards")) {
-    const more = list.nextElementSibling;
-    const limit = list.clientHeight;
-    let hidden = 0;
-    for (const item of list.children) {
-      if (hidden || item.offsetTop + item.offsetHeight > limit) {
-        item.hidden = true;
-        hidden += 1;
-      }
+  for (const lane of root.querySelectorAll(".lane")) {
+    const open = lane.querySelector(":scope > .cards");
+    const parked = lane.querySelector(".postponed > .cards");
+    if (parked) fitList(parked); // the open list takes whatever height the postponed leave
+    if (fitList(open) > 0 && parked) {
+      fitList(parked, DENSITY.length);
+      fitList(open);
     }
-    more.textContent = hidden ? fill(words.labelMore, { n: hidden }) : "";
-    more.classList.toggle("shown", hidden > 0);
   }
+}
+
+const overflows = (list) => list.scrollHeight > list.clientHeight + 1;
+
+// Fit one list, at least `least` levels dense; returns the level it took (HIDING: cards hidden).
+function fitList(list, least = 0) {
+  const cards = [...list.querySelectorAll(":scope > .card")];
+  list.querySelector(":scope > .cards-more")?.remove();
+  for (const item of cards) item.hidden = false;
+  let level = 0;
+  list.classList.remove(...DENSITY);
+  while (level < DENSITY.length && (level < least || overflows(list))) {
+    list.classList.remove(...DENSITY);
+    list.classList.add(DENSITY[level]);
+    level += 1;
+  }
+  if (!overflows(list) || cards.length < 2) return level; // one card: nothing to hide for
+  // Which cards stay, most wanted first: the oldest, the newest, then two old for each new.
+  const wanted = [];
+  for (let old = 0, young = cards.length - 1; old <= young; ) {
+    wanted.push(old++);
+    if (old <= young) wanted.push(young--);
+    if (old <= young) wanted.push(old++);
+  }
+  const marker = el("li", "cards-more");
+  const keep = (count) => {
+    const kept = new Set(wanted.slice(0, count));
+    let firstHidden = null;
+    cards.forEach((item, index) => {
+      item.hidden = !kept.has(index);
+      if (item.hidden && !firstHidden) firstHidden = item;
+    });
+    marker.textContent = fill(words.labelMore, { n: cards.length - kept.size });
+    list.insertBefore(marker, firstHidden);
+  };
+  // The most cards that fit beside the marker (at least the oldest one).
+  let low = 1;
+  let high = cards.length - 1;
+  while (low < high) {
+    const middle = Math.ceil((low + high) / 2);
+    keep(middle);
+    if (overflows(list)) high = middle - 1;
+    else low = middle;
+  }
+  keep(low);
+  return HIDING;
 }
 
 function lanesPerPage() {
@@ -329,6 +376,8 @@ live = startLive({
     model.online = online;
     scheduleRender();
   },
+  // Cut off, the board cannot know who is online: the list and the dots go grey.
+  onConnection: (connected) => body.classList.toggle("is-offline", !connected),
   reload,
 });
 // A revoked kiosk link: the server says so on the socket, or refuses the reconnect.
