@@ -64,6 +64,8 @@ def two_servers(tmp_path: Path) -> Iterator[tuple[ServerProcess, ServerProcess]]
     """Processes A and B on one database and one queue, with one secret (cookies work on both)."""
     require_services()
     reset_schema(POSTGRES_URL)
+    # The test queue's Redis database: a killed run's presence keys would linger 30 s.
+    redis.Redis.from_url(REDIS_URL).flushdb()
     env = {"WESUP_MESSAGE_QUEUE": REDIS_URL, "WESUP_SECRET_KEY": "scale-out-" + tmp_path.name}
     servers = [ServerProcess(tmp_path / name, database_url=POSTGRES_URL, env=env) for name in "ab"]
     try:
