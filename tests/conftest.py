@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -262,6 +262,20 @@ def db_state(app: Flask) -> dict[str, list[tuple[Any, ...]]]:
             ]
             for table in db.metadata.sorted_tables
         }
+
+
+def assert_refused(
+    app: Flask, send: Callable[[], Any], status: int, code: str | None = None
+) -> Any:
+    """A refused request answers `status` (with JSON error `code` when given) and leaves every
+    table as it was; returns the response for the checks a test adds."""
+    before = db_state(app)
+    response = send()
+    assert response.status_code == status, response.get_data(as_text=True)
+    if code is not None:
+        assert response.get_json()["error"]["code"] == code
+    assert db_state(app) == before
+    return response
 
 
 class Auth:

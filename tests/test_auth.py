@@ -7,7 +7,7 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
-from tests.conftest import PASSWORD, Auth, db_state, make_user, signed_in
+from tests.conftest import PASSWORD, Auth, assert_refused, db_state, make_user, signed_in
 from wesup import users
 from wesup.extensions import db
 from wesup.models import Role, User
@@ -223,21 +223,19 @@ def test_two_admins_saving_the_same_new_login_at_once_get_a_form_message(app, mo
     make_user(app, "alice")
     root = signed_in(app, "root", role=Role.ADMIN)
     monkeypatch.setattr(users, "_login", lambda data, errors, exclude: data["login"])
-    before = db_state(app)
-    response = root.client.post(
-        "/admin/users",
-        data={
-            "login": "alice",
-            "name": "Second Alice",
-            "role": "agent",
-            "password": PASSWORD,
-            "csrf_token": root.csrf_token,
-        },
-        headers={"Accept-Language": "en"},
+    data = {
+        "login": "alice",
+        "name": "Second Alice",
+        "role": "agent",
+        "password": PASSWORD,
+        "csrf_token": root.csrf_token,
+    }
+    response = assert_refused(
+        app,
+        lambda: root.client.post("/admin/users", data=data, headers={"Accept-Language": "en"}),
+        422,
     )
-    assert response.status_code == 422
     assert "This login is taken." in response.get_data(as_text=True)
-    assert db_state(app) == before
 
 
 def test_a_session_of_a_removed_person_is_anonymous(app):

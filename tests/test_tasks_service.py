@@ -27,6 +27,13 @@ def edit(app, actor: User, task_id: int, **data) -> dict:
         return service.update_task(as_user(actor), task_id, {"version": version, **data}).to_dict()
 
 
+def lead_status(app, lead: User, name: str, category: str, color: str = "#123456", **extra) -> int:
+    """A status the lead adds through the directory service, as the directories page does."""
+    with app.app_context():
+        data = {"name": name, "color": color, "category": category, **extra}
+        return directories.create_status(as_user(lead), data).id
+
+
 def when(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
@@ -59,10 +66,7 @@ def test_the_default_status_is_the_first_new_one_in_directory_order(app):
     """A lead who puts a 'Triage' status first makes quick-added tasks start there."""
     lead = make_user(app, "lena", role=Role.LEAD)
     alice = make_user(app, "alice")
-    with app.app_context():
-        directories.create_status(
-            as_user(lead), {"name": "Triage", "color": "#123456", "category": "new", "position": 0}
-        )
+    lead_status(app, lead, "Triage", "new", position=0)
     task = make_task(app, alice)
     assert task_json(app, task.id)["status"]["name"] == "Triage"
 
@@ -71,10 +75,8 @@ def test_an_archived_new_status_is_not_the_default(app):
     alice = make_user(app, "alice")
     lead = make_user(app, "lena", role=Role.LEAD)
     make_task(app, alice, "Keeps Accepted in use")
+    lead_status(app, lead, "Fresh", "new")
     with app.app_context():
-        directories.create_status(
-            as_user(lead), {"name": "Fresh", "color": "#123456", "category": "new"}
-        )
         accepted = service.default_status()
         directories.delete_status(as_user(lead), accepted.id)  # in use: archived
     task = make_task(app, alice)
@@ -135,10 +137,7 @@ def test_entering_done_resolves_and_leaving_it_reopens(app):
 def test_moving_between_two_done_statuses_keeps_the_resolution_time(app):
     alice = make_user(app, "alice")
     lead = make_user(app, "lena", role=Role.LEAD)
-    with app.app_context():
-        wontfix = directories.create_status(
-            as_user(lead), {"name": "Won't fix", "color": "#000000", "category": "done"}
-        ).id
+    wontfix = lead_status(app, lead, "Won't fix", "done", color="#000000")
     task = make_task(app, alice, status_id=status_named(app, "Done").id)
     resolved_at = task_json(app, task.id)["resolved_at"]
     assert edit(app, alice, task.id, status_id=wontfix)["resolved_at"] == resolved_at
@@ -368,10 +367,7 @@ def test_an_archived_chat_stays_on_old_tasks_but_not_on_new_ones(app):
 def test_an_archived_status_stays_on_old_tasks_but_not_on_new_ones(app):
     alice = make_user(app, "alice")
     lead = make_user(app, "lena", role=Role.LEAD)
-    with app.app_context():
-        waiting = directories.create_status(
-            as_user(lead), {"name": "Waiting", "color": "#abcdef", "category": "postponed"}
-        ).id
+    waiting = lead_status(app, lead, "Waiting", "postponed", color="#abcdef")
     old = make_task(app, alice, status_id=waiting)
     other = make_task(app, alice)
     with app.app_context():
