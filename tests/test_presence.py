@@ -135,3 +135,9 @@ def test_a_process_that_stops_refreshing_drops_out_of_the_shared_list(monkeypatc
     finally:
         here.clear()
         there.clear()
+
+
+def test_a_person_opening_a_board_hears_the_list_once(app, socket_client):
+    """Their own arrival is announced to the board room, which already holds their socket."""
+    board = socket_client(signed_in(app, "lena", role=Role.LEAD).client, view="board")
+    assert [names(online) for online in presence_messages(board)] == [["Lena"]]

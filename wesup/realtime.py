@@ -139,6 +139,7 @@ def on_connect(auth: Any = None) -> bool:
             socketio.emit("replay", {"events": events, "seq": replayed_up_to}, to=request.sid)
 
     # Bookkeeping last: a connect that failed above never leaves a count behind.
+    announced = False
     if kiosk_id is not None:
         kiosk_sockets.add(request.sid, kiosk_id)
         _start_housekeeping()
@@ -146,7 +147,8 @@ def on_connect(auth: Any = None) -> bool:
         request.sid, current_user.id, current_user.name
     ):
         _announce_presence()  # viewers watch; only people who work tasks count as online
-    if board:
+        announced = True
+    if board and not announced:  # the announcement already reached this board socket
         socketio.emit("presence", {"online": presence.online()}, to=request.sid)
     return True
 

@@ -8,8 +8,8 @@ from flask import Blueprint, request
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from wesup import validate
 from wesup.errors import ServiceError
-from wesup.validate import in_int_range
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -37,20 +37,11 @@ def json_body() -> dict[str, Any]:
 
 
 def id_arg(name: str) -> int | None:
-    """An optional numeric filter from the query string."""
-    raw = request.args.get(name)
-    if raw in (None, ""):
-        return None
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise BadRequest(
-            _("A filter in the query is not valid."), {name: _("Must be a whole number.")}
-        ) from exc
-    if not in_int_range(value):
-        raise BadRequest(
-            _("A filter in the query is not valid."), {name: _("The number is out of range.")}
-        )
+    """An optional numeric filter from the query string; a bad one is a 400."""
+    errors: dict[str, str] = {}
+    value = validate.integer(request.args, name, errors)
+    if errors:
+        raise BadRequest(_("A filter in the query is not valid."), errors)
     return value
 
 

@@ -104,16 +104,11 @@ def add() -> ResponseReturnValue:
 
 
 def _id_filter(name: str, errors: dict[str, str]) -> int | None:
-    raw = request.args.get(name, "")
-    if raw == "":
-        return None
-    try:
-        value = int(raw)
-    except ValueError:
-        value = None
-    if value is None or not validate.in_int_range(value):
+    """A filter of a shared link: a bad one is ignored, with a message, not refused."""
+    problems: dict[str, str] = {}
+    value = validate.integer(request.args, name, problems)
+    if problems:
         errors[name] = _("A filter in the link is not valid and was ignored.")
-        return None
     return value
 
 

@@ -73,10 +73,11 @@ def snapshot() -> dict[str, Any]:
     """Everything the wall board draws, with the seq it is consistent with."""
     seq = latest_seq()  # read first: anything newer reaches the page live or on replay
     day = today()
+    online = presence.online()  # asked once: with several processes it is a Redis scan
     return {
         "seq": seq,
-        "lanes": lanes(),
-        "online": presence.online(),
+        "lanes": lanes({person["id"] for person in online}),
+        "online": online,
         "shift_agent_ids": _shift_agent_ids(),
         "day_start": day_start(day).isoformat(),
         "day_end": day_start(day + timedelta(days=1)).isoformat(),
