@@ -21,7 +21,11 @@ from wesup.models import KioskToken, User, utcnow
 
 NAME_MAX = 120
 SECRET_BYTES = 32
-ID_MAX = 2**63 - 1  # larger ids cannot exist, and the database drivers refuse them
+
+
+def _storable(kiosk_id: int) -> bool:
+    """Ids no row can have never reach the database (its drivers would refuse them)."""
+    return kiosk_id > 0 and validate.in_int_range(kiosk_id)
 
 
 def _require_admin(actor: User) -> None:
@@ -52,7 +56,7 @@ def find_by_secret(secret: str | None) -> KioskToken | None:
 
 def active_kiosk(kiosk_id: Any) -> KioskToken | None:
     """The kiosk with this id while it is not revoked (session values are not trusted)."""
-    if not isinstance(kiosk_id, int) or isinstance(kiosk_id, bool) or not 0 < kiosk_id <= ID_MAX:
+    if not isinstance(kiosk_id, int) or isinstance(kiosk_id, bool) or not _storable(kiosk_id):
         return None
     kiosk = db.session.get(KioskToken, kiosk_id)
     return kiosk if kiosk is not None and kiosk.is_active else None
@@ -77,7 +81,7 @@ def _name(data: dict[str, Any]) -> str:
 
 
 def _get(kiosk_id: int) -> KioskToken:
-    kiosk = db.session.get(KioskToken, kiosk_id) if 0 < kiosk_id <= ID_MAX else None
+    kiosk = db.session.get(KioskToken, kiosk_id) if _storable(kiosk_id) else None
     if kiosk is None:
         raise NotFound(_("No such kiosk link."))
     return kiosk
