@@ -1,6 +1,11 @@
 """Start WeSup: pick the async mode, monkey-patch (here alone), migrate, announce setup, serve.
 
 python run.py [--host 127.0.0.1] [--port 5000] [--async-mode eventlet|gevent|threading]
+
+Host and port follow the configuration order (defaults, instance/config.py, WESUP_HOST /
+WESUP_PORT); a flag given here wins over all of them. The async mode must be known before
+monkey-patching, that is before the app and instance/config.py are read: it comes from
+--async-mode or WESUP_ASYNC_MODE only (default eventlet).
 """
 
 from __future__ import annotations
@@ -11,17 +16,32 @@ import os
 import sys
 import warnings
 
+ASYNC_MODES = ("eventlet", "gevent", "threading")
+
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
+    """Only the flags actually given are set; the rest stay None for the configuration."""
     parser = argparse.ArgumentParser(description="Run the WeSup server.")
-    parser.add_argument("--host", default=os.environ.get("WESUP_HOST", "127.0.0.1"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("WESUP_PORT", "5000")))
+    parser.add_argument("--host", help="default: HOST of the configuration (127.0.0.1)")
+    parser.add_argument("--port", type=int, help="default: PORT of the configuration (5000)")
     parser.add_argument(
-        "--async-mode",
-        choices=("eventlet", "gevent", "threading"),
-        default=os.environ.get("WESUP_ASYNC_MODE", "eventlet"),
+        "--async-mode", choices=ASYNC_MODES, help="default: WESUP_ASYNC_MODE, else eventlet"
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    args.async_mode = args.async_mode or os.environ.get("WESUP_ASYNC_MODE") or "eventlet"
+    if args.async_mode not in ASYNC_MODES:
+        parser.error(f"WESUP_ASYNC_MODE must be one of {', '.join(ASYNC_MODES)}")
+    return args
+
+
+def overrides(args: argparse.Namespace) -> dict[str, object]:
+    """What the command line says, for create_app: the async mode, and host and port if given."""
+    given: dict[str, object] = {"ASYNC_MODE": args.async_mode}
+    if args.host is not None:
+        given["HOST"] = args.host
+    if args.port is not None:
+        given["PORT"] = args.port
+    return given
 
 
 def monkey_patch(mode: str) -> None:
@@ -53,19 +73,20 @@ def main(argv: list[str] | None = None) -> None:
     from wesup.extensions import socketio
     from wesup.users import setup_token
 
-    app = create_app({"ASYNC_MODE": args.async_mode, "HOST": args.host, "PORT": args.port})
+    app = create_app(overrides(args))
+    host, port = app.config["HOST"], int(app.config["PORT"])
     with app.app_context():
         upgrade()
         seed_defaults(app.config["DEFAULT_LOCALE"])
         token = setup_token()
     if token:
-        host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host  # noqa: S104
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
         print(
             "\n  No accounts yet. Create the first admin here (works once):\n"
-            f"    http://{host}:{args.port}/setup?token={token}\n",
+            f"    http://{shown}:{port}/setup?token={token}\n",
             flush=True,
         )
-    print(f"WeSup on http://{args.host}:{args.port} ({args.async_mode})", flush=True)
+    print(f"WeSup on http://{host}:{port} ({args.async_mode})", flush=True)
     server_options: dict[str, object] = {}
     if args.async_mode == "eventlet":
         # eventlet's default of 1024 concurrent connections (idle keep-alives included)
@@ -77,8 +98,8 @@ def main(argv: list[str] | None = None) -> None:
     gc.freeze()
     socketio.run(
         app,
-        host=args.host,
-        port=args.port,
+        host=host,
+        port=port,
         use_reloader=False,
         log_output=False,
         allow_unsafe_werkzeug=args.async_mode == "threading",

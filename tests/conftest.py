@@ -22,9 +22,9 @@ from werkzeug.security import generate_password_hash
 
 from wesup import create_app
 from wesup.directories.service import seed_defaults
+from wesup.enums import Role
 from wesup.extensions import db, socketio
-from wesup.models import Chat, Role, Status, Task, TaskEvent, User
-from wesup.presence import presence
+from wesup.models import Chat, Status, Task, TaskEvent, User
 
 PASSWORD = "correct horse battery"
 # The app's hashing is deliberately slow; people made by the builders get a cheap hash of the
@@ -95,7 +95,6 @@ def app(request: pytest.FixtureRequest, tmp_path, app_config: dict[str, Any]) ->
         if url:
             _empty_postgres(url)
         seed_defaults("en")
-    presence.clear()
     app.jinja_env.bytecode_cache = _TEMPLATES
     yield app
     with app.app_context():

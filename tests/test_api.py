@@ -18,7 +18,8 @@ from tests.conftest import (
     status_named,
     task_json,
 )
-from wesup.models import Role, utcnow
+from wesup.enums import Role
+from wesup.models import utcnow
 from wesup.timeutil import today
 
 TASK_KEYS = {
@@ -332,16 +333,16 @@ def _archived_status_id(app, lead) -> int:
     response = lead.api(
         "POST", "/api/statuses", {"name": "Old", "color": "#101010", "category": "active"}
     )
-    status_id = response.get_json()["id"]
+    status_id = response.get_json()["status"]["id"]
     make_task(app, lead.user, "Keeps it in use", status_id=status_id)
-    assert lead.api("DELETE", f"/api/statuses/{status_id}").get_json()["archived"] is True
+    assert lead.api("DELETE", f"/api/statuses/{status_id}").get_json()["status"]["archived"] is True
     return status_id
 
 
 def _archived_chat_id(app, lead) -> int:
     chat = make_chat(app, "Gone client")
     make_task(app, lead.user, "Keeps it in use", chat_id=chat.id)
-    assert lead.api("DELETE", f"/api/chats/{chat.id}").get_json()["archived"] is True
+    assert lead.api("DELETE", f"/api/chats/{chat.id}").get_json()["chat"]["archived"] is True
     return chat.id
 
 

@@ -9,8 +9,9 @@ import pytest
 
 from tests.conftest import PASSWORD, Auth, assert_refused, db_state, make_user, signed_in
 from wesup import users
+from wesup.enums import Role
 from wesup.extensions import db
-from wesup.models import Role, User
+from wesup.models import User
 
 
 def csrf_from(page) -> str:

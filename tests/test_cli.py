@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import Auth, db_state, make_user
+from wesup.enums import Role
 from wesup.extensions import db
-from wesup.models import Role, User
+from wesup.models import User
 
 STDIN = "a long password\n"
 

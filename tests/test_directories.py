@@ -17,8 +17,9 @@ from tests.conftest import (
     task_json,
 )
 from wesup.directories.service import seed_defaults
+from wesup.enums import Role
 from wesup.extensions import db
-from wesup.models import Role, Status
+from wesup.models import Status
 
 CHAT_KEYS = {"id", "name", "note", "archived"}
 STATUS_KEYS = {"id", "name", "color", "category", "position", "archived"}
@@ -40,13 +41,14 @@ def names(auth, kind: str, archived: bool = False) -> list[str]:
 def test_a_chat_is_created_listed_and_renamed(app, lead):
     created = lead.api("POST", "/api/chats", {"name": " Acme support ", "note": "VIP"})
     assert created.status_code == 201
-    chat = created.get_json()
+    assert set(created.get_json()) == {"chat"}
+    chat = created.get_json()["chat"]
     assert set(chat) == CHAT_KEYS
     assert (chat["name"], chat["note"], chat["archived"]) == ("Acme support", "VIP", False)
 
     renamed = lead.api("PATCH", f"/api/chats/{chat['id']}", {"name": "Acme"})
     assert renamed.status_code == 200
-    assert renamed.get_json() == {**chat, "name": "Acme"}
+    assert renamed.get_json() == {"chat": {**chat, "name": "Acme"}}
     assert names(lead, "chats") == ["Acme"]
     assert event_kinds(app) == ["chat.created", "chat.updated"]
 
@@ -101,7 +103,10 @@ def test_deleting_an_unused_chat_removes_it(app, lead):
     chat = make_chat(app, "Typo")
     response = lead.api("DELETE", f"/api/chats/{chat.id}")
     assert response.status_code == 200
-    assert response.get_json()["removed"] is True
+    assert response.get_json() == {
+        "chat": {"id": chat.id, "name": "Typo", "note": "", "archived": False},
+        "removed": True,
+    }
     assert names(lead, "chats", archived=True) == []
     assert event_kinds(app) == ["chat.deleted"]
 
@@ -115,8 +120,8 @@ def test_deleting_a_used_chat_archives_it(app, lead):
 
     assert response.status_code == 200
     body = response.get_json()
-    assert body["archived"] is True
-    assert "removed" not in body
+    assert body["chat"]["archived"] is True
+    assert body["removed"] is False
     assert names(lead, "chats") == []  # gone from the pickers
     assert names(lead, "chats", archived=True) == ["Old client"]
     assert task_json(app, task.id)["chat"] == {"id": chat.id, "name": "Old client"}
@@ -131,7 +136,7 @@ def test_a_deleted_tasks_chat_is_still_in_use(app, lead):
     chat = make_chat(app, "Old client")
     task = make_task(app, alice.user, chat_id=chat.id)
     alice.api("DELETE", f"/api/tasks/{task.id}")
-    assert lead.api("DELETE", f"/api/chats/{chat.id}").get_json()["archived"] is True
+    assert lead.api("DELETE", f"/api/chats/{chat.id}").get_json()["chat"]["archived"] is True
 
 
 def test_an_archived_chat_comes_back_to_the_pickers_live(app, lead, socket_client):
@@ -146,7 +151,7 @@ def test_an_archived_chat_comes_back_to_the_pickers_live(app, lead, socket_clien
     response = lead.api("POST", f"/api/chats/{chat.id}/restore")
 
     assert response.status_code == 200
-    assert response.get_json()["archived"] is False
+    assert response.get_json()["chat"]["archived"] is False
     assert names(lead, "chats") == ["Clients general"]
     [event] = live_events(board)
     assert event["kind"] == "chat.restored"
@@ -170,7 +175,8 @@ def test_two_active_entries_cannot_share_a_name(app, lead, kind, taken):
         {"color": "#123456", "category": "active"} if kind == "statuses" else {}
     )
     assert lead.api("POST", f"/api/{kind}", body).status_code == 201
-    other = lead.api("POST", f"/api/{kind}", body | {"name": "Others"}).get_json()
+    one = {"chats": "chat", "statuses": "status"}[kind]
+    other = lead.api("POST", f"/api/{kind}", body | {"name": "Others"}).get_json()[one]
     before = db_state(app)
     assert lead.api("POST", f"/api/{kind}", body | {"name": taken}).status_code == 422
     response = lead.api("PATCH", f"/api/{kind}/{other['id']}", {"name": taken})
@@ -225,7 +231,7 @@ def test_a_status_is_created_at_the_end_of_the_list(app, lead):
         "POST", "/api/statuses", {"name": "Blocked", "color": "#FF0000", "category": "active"}
     )
     assert response.status_code == 201
-    status = response.get_json()
+    status = response.get_json()["status"]
     assert set(status) == STATUS_KEYS
     assert (status["color"], status["category"], status["archived"]) == ("#ff0000", "active", False)
     assert names(lead, "statuses") == ["Accepted", "In progress", "Postponed", "Done", "Blocked"]
@@ -285,7 +291,7 @@ def test_recoloring_a_status_recolors_its_tasks(app, lead):
     task = make_task(app, alice)
     accepted = status_named(app, "Accepted")
     response = lead.api("PATCH", f"/api/statuses/{accepted.id}", {"color": "#00FF00"})
-    assert response.get_json()["color"] == "#00ff00"
+    assert response.get_json()["status"]["color"] == "#00ff00"
     assert task_json(app, task.id)["status"]["color"] == "#00ff00"
     assert event_kinds(app)[-1] == "status.updated"
 
@@ -304,7 +310,7 @@ def test_the_category_of_an_unused_status_can_change(app, lead):
     postponed = status_named(app, "Postponed")
     response = lead.api("PATCH", f"/api/statuses/{postponed.id}", {"category": "active"})
     assert response.status_code == 200
-    assert response.get_json()["category"] == "active"
+    assert response.get_json()["status"]["category"] == "active"
 
 
 def test_the_last_new_status_cannot_be_deleted(app, lead):
@@ -325,7 +331,8 @@ def test_the_last_new_status_cannot_change_its_category(app, lead):
 def test_a_new_status_can_go_when_another_one_remains(app, lead):
     lead.api("POST", "/api/statuses", {"name": "Triage", "color": "#000000", "category": "new"})
     accepted = status_named(app, "Accepted")
-    assert lead.api("DELETE", f"/api/statuses/{accepted.id}").get_json()["removed"] is True
+    body = lead.api("DELETE", f"/api/statuses/{accepted.id}").get_json()
+    assert (body["status"]["name"], body["removed"]) == ("Accepted", True)
 
 
 def test_deleting_a_used_status_archives_it(app, lead):
@@ -333,7 +340,7 @@ def test_deleting_a_used_status_archives_it(app, lead):
     postponed = status_named(app, "Postponed")
     task = make_task(app, alice, status_id=postponed.id)
     body = lead.api("DELETE", f"/api/statuses/{postponed.id}").get_json()
-    assert body["archived"] is True
+    assert (body["status"]["archived"], body["removed"]) == (True, False)
     assert "Postponed" not in names(lead, "statuses")
     assert "Postponed" in names(lead, "statuses", archived=True)
     assert task_json(app, task.id)["status"]["name"] == "Postponed"

@@ -15,10 +15,11 @@ from flask.testing import FlaskClient
 
 from tests.conftest import db_state, make_chat, make_task, make_user, signed_in
 from wesup import kiosk as kiosks
-from wesup import realtime
+from wesup import sockets
+from wesup.enums import Role
 from wesup.errors import Forbidden
-from wesup.extensions import db
-from wesup.models import KioskToken, Role, TaskEvent, User, utcnow
+from wesup.extensions import db, live_state
+from wesup.models import KioskToken, TaskEvent, User, utcnow
 
 SECRET_IN_PAGE = re.compile(r"/board\?kiosk=([A-Za-z0-9_-]+)")
 
@@ -60,12 +61,6 @@ def revoke(admin, kiosk_id: int) -> Any:
     return admin.client.post(
         f"/admin/kiosks/{kiosk_id}/revoke", data={"csrf_token": admin.csrf_token}
     )
-
-
-@pytest.fixture(autouse=True)
-def no_kiosk_sockets_left():
-    """The registry is per process; start each test without another test's sockets."""
-    realtime.kiosk_sockets.clear()
 
 
 @pytest.fixture
@@ -210,7 +205,7 @@ def test_a_kiosk_socket_reads_the_board_and_counts_as_nobody(app, admin, socket_
     tv = open_kiosk(app, secret)
     sio = socket_client(tv, view="wall")
     assert sio.is_connected()
-    assert realtime.presence.online() == []
+    assert live_state.of(app).presence.online() == []
     agent = signed_in(app, "alice")
     assert agent.api("POST", "/api/tasks", {"title": "Seen on the TV"}).status_code == 201
     events = [item["args"][0] for item in sio.get_received() if item["name"] == "event"]
@@ -250,7 +245,7 @@ def test_revoking_disconnects_open_kiosk_sockets_at_once(app, admin, socket_clie
     assert told == [{"kiosk_id": kiosk_id}]
     first.connect(auth={"view": "wall"})  # the page's automatic reconnect
     assert not first.is_connected()
-    assert list(realtime.kiosk_sockets.snapshot().values()) == [other_id]
+    assert list(live_state.of(app).kiosk_sockets.snapshot().values()) == [other_id]
 
 
 def revoke_elsewhere(app: Flask, kiosk_id: int) -> None:
@@ -280,7 +275,7 @@ def test_the_kiosk_sweep_cuts_sockets_of_links_revoked_by_another_process(
     other = socket_client(open_kiosk(app, other_secret), view="wall")
     revoke_elsewhere(app, kiosk_id)
     with app.app_context():
-        assert realtime.sweep_kiosks() == 1
+        assert sockets.sweep_kiosks(live_state.of(app)) == 1
     assert not sio.is_connected()
     assert other.is_connected()
 

@@ -26,8 +26,9 @@ from tests.conftest import (
     task_json,
 )
 from wesup.directories.service import create_status
+from wesup.enums import Role
 from wesup.extensions import db
-from wesup.models import Role, Task, User, utcnow
+from wesup.models import Task, User, utcnow
 from wesup.tasks import service
 
 TEAM_ZONE = ZoneInfo("Europe/Moscow")  # the TIMEZONE of the test app

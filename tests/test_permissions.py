@@ -16,7 +16,7 @@ from tests.conftest import (
     signed_in,
     status_named,
 )
-from wesup.models import Role
+from wesup.enums import Role
 
 # Writes on somebody else's task; {id} is the task, {status} a status to move it to.
 WRITES_ON_A_TASK = [

@@ -8,8 +8,9 @@ import time
 from typing import Any
 
 from tests.conftest import signed_in
-from wesup.models import Role
-from wesup.presence import Presence, presence
+from wesup.enums import Role
+from wesup.extensions import live_state
+from wesup.presence import Presence, SharedPresence
 
 
 def presence_messages(sio: Any) -> list[list[dict[str, Any]]]:
@@ -20,6 +21,11 @@ def names(online: list[dict[str, Any]]) -> list[str]:
     return [person["name"] for person in online]
 
 
+def online(app: Any) -> list[dict[str, Any]]:
+    """Who the app's process counts as online now."""
+    return live_state.of(app).presence.online()
+
+
 def test_two_tabs_of_one_person_count_once_and_leave_when_both_close(app, socket_client):
     board = socket_client(signed_in(app, "vera", role=Role.LEAD).client, view="board")
     assert names(presence_messages(board)[-1]) == ["Vera"]
@@ -27,16 +33,16 @@ def test_two_tabs_of_one_person_count_once_and_leave_when_both_close(app, socket
 
     first_tab = socket_client(alice.client, view="mine")
     second_tab = socket_client(alice.client, view="board")
-    assert names(presence.online()) == ["Alice", "Vera"]
+    assert names(online(app)) == ["Alice", "Vera"]
     # The board heard Alice arrive once, not once per tab.
     assert [names(online) for online in presence_messages(board)] == [["Alice", "Vera"]]
 
     first_tab.disconnect()
-    assert names(presence.online()) == ["Alice", "Vera"]
+    assert names(online(app)) == ["Alice", "Vera"]
     assert presence_messages(board) == []  # still there: no news
 
     second_tab.disconnect()
-    assert names(presence.online()) == ["Vera"]
+    assert names(online(app)) == ["Vera"]
     assert [names(online) for online in presence_messages(board)] == [["Vera"]]
 
 
@@ -62,19 +68,19 @@ def test_a_kiosk_is_not_a_person(app, socket_client):
     kiosk = socket_client(tv, view="wall")
     assert kiosk.is_connected()
     assert names(presence_messages(kiosk)[-1]) == ["Vera"]  # the TV shows who is online
-    assert names(presence.online()) == ["Vera"]
+    assert names(online(app)) == ["Vera"]
     assert presence_messages(board) == []
     kiosk.disconnect()
-    assert names(presence.online()) == ["Vera"]
+    assert names(online(app)) == ["Vera"]
     assert tv.get("/board/data").get_json()["online"] == [
-        {"id": online["id"], "name": "Vera"} for online in presence.online()
+        {"id": person["id"], "name": "Vera"} for person in online(app)
     ]
 
 
 def test_a_refused_socket_leaves_no_trace(app, socket_client):
     sio = socket_client(app.test_client(), view="board")
     assert not sio.is_connected()
-    assert presence.online() == []
+    assert online(app) == []
 
 
 def test_presence_counts_sockets_not_calls():
@@ -97,7 +103,7 @@ def test_viewers_watch_without_being_counted(app, socket_client):
     assert board.is_connected()
     assert names(presence_messages(board)[-1]) == []
     socket_client(signed_in(app, "alice").client, view="mine")
-    assert names(presence.online()) == ["Alice"]
+    assert names(online(app)) == ["Alice"]
     assert [names(online) for online in presence_messages(board)] == [["Alice"]]
 
 
@@ -108,8 +114,6 @@ def test_a_process_that_stops_refreshing_drops_out_of_the_shared_list(monkeypatc
     import pytest
     import redis
 
-    from wesup.presence import SharedPresence
-
     url = os.environ.get("WESUP_TEST_MESSAGE_QUEUE", "redis://127.0.0.1:6379/15")
     try:
         redis.Redis.from_url(url, socket_timeout=2).ping()
@@ -118,9 +122,8 @@ def test_a_process_that_stops_refreshing_drops_out_of_the_shared_list(monkeypatc
             pytest.fail(f"Redis is not reachable at {url}")
         pytest.skip(f"Redis is not reachable at {url}")
     monkeypatch.setattr(SharedPresence, "EXPIRE_SECONDS", 1)
-    here, there = Presence(), Presence()
-    here.share(SharedPresence(url))
-    there.share(SharedPresence(url))
+    shared_here, shared_there = SharedPresence(url), SharedPresence(url)
+    here, there = Presence(shared_here), Presence(shared_there)
     try:
         assert there.join("sid-1", 7, "Alice") is True
         assert names(here.online()) == ["Alice"]
@@ -133,8 +136,8 @@ def test_a_process_that_stops_refreshing_drops_out_of_the_shared_list(monkeypatc
         here.refresh()
         assert names(here.online()) == ["Alice"]
     finally:
-        here.clear()
-        there.clear()
+        shared_here.publish({})
+        shared_there.publish({})
 
 
 def test_a_person_opening_a_board_hears_the_list_once(app, socket_client):

@@ -19,8 +19,9 @@ from tests.conftest import (
     status_named,
     task_json,
 )
+from wesup.enums import Role
 from wesup.extensions import db, socketio
-from wesup.models import Role, TaskEvent, User
+from wesup.models import TaskEvent, User
 
 
 def watch(app, socket_client, auth: Auth, view: str) -> Any:
@@ -212,7 +213,7 @@ def test_directory_changes_reach_every_page(app, socket_client):
     vera = signed_in(app, "vera", role=Role.VIEWER)
     pages = [watch(app, socket_client, alice, "mine"), watch(app, socket_client, vera, "board")]
 
-    chat = lead.api("POST", "/api/chats", {"name": "Acme"}).get_json()
+    chat = lead.api("POST", "/api/chats", {"name": "Acme"}).get_json()["chat"]
     lead.api("PATCH", f"/api/chats/{chat['id']}", {"name": "Acme Corp"})
     lead.api("DELETE", f"/api/chats/{chat['id']}")
     done = status_named(app, "Done")

@@ -12,9 +12,10 @@ from flask import Flask
 
 from tests.conftest import Auth, make_task, make_user, signed_in, status_named
 from wesup.directories import service as directories
+from wesup.enums import Role
 from wesup.events import ReplayTooOld, latest_seq, replay_after
 from wesup.extensions import db
-from wesup.models import Role, TaskEvent, User, utcnow
+from wesup.models import TaskEvent, User, utcnow
 from wesup.tasks import service as tasks
 
 

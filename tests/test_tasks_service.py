@@ -8,9 +8,10 @@ import pytest
 
 from tests.conftest import event_kinds, make_chat, make_task, make_user, status_named, task_json
 from wesup.directories import service as directories
+from wesup.enums import Role
 from wesup.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from wesup.extensions import db
-from wesup.models import Comment, Role, Task, TaskEvent, User, utcnow
+from wesup.models import Comment, Task, TaskEvent, User, utcnow
 from wesup.tasks import service
 from wesup.timeutil import Period, today
 
@@ -350,7 +351,10 @@ def test_an_archived_chat_stays_on_old_tasks_but_not_on_new_ones(app):
     old = make_task(app, alice, chat_id=chat.id)
     other = make_task(app, alice)
     with app.app_context():
-        assert directories.delete_chat(as_user(lead), chat.id)["archived"] is True
+        assert directories.delete_chat(as_user(lead), chat.id) == (
+            {"id": chat.id, "name": "Old client", "note": "", "archived": True},
+            False,
+        )
 
     # the old task keeps its chat, and can still be saved with it
     kept = edit(app, alice, old.id, chat_id=chat.id, title="Still theirs")
@@ -371,7 +375,8 @@ def test_an_archived_status_stays_on_old_tasks_but_not_on_new_ones(app):
     old = make_task(app, alice, status_id=waiting)
     other = make_task(app, alice)
     with app.app_context():
-        assert directories.delete_status(as_user(lead), waiting)["archived"] is True
+        entry, removed = directories.delete_status(as_user(lead), waiting)
+        assert (entry["archived"], removed) == (True, False)
 
     kept = edit(app, alice, old.id, status_id=waiting, title="Still waiting")
     assert kept["status"]["name"] == "Waiting"

@@ -19,8 +19,10 @@ from tests.conftest import (
     signed_in,
     status_named,
 )
+from wesup import users
+from wesup.enums import Role
 from wesup.extensions import db
-from wesup.models import Role, User, utcnow
+from wesup.models import User, utcnow
 from wesup.tasks import service as tasks
 from wesup.timeutil import day_start, today
 
@@ -89,7 +91,8 @@ def test_lanes_show_who_is_on_shift(app, viewer, socket_client):
     alice = make_user(app, "alice", name="Alice")  # open tasks
     bob = make_user(app, "bob", name="Bob")  # resolved one today, nothing open
     make_user(app, "carol", name="Carol")  # agent online, nothing in hand
-    lena = make_user(app, "lena", role=Role.LEAD, name="Lena")  # lead online, nothing in hand
+    lena = make_user(app, "lena", role=Role.LEAD, name="Lena")  # lead online: works tasks too
+    make_user(app, "olga", role=Role.VIEWER, name="Olga")  # a viewer online only watches
     dan = make_user(app, "dan", name="Dan")  # resolved yesterday, offline
     make_user(app, "eve", name="Eve")  # agent offline, nothing at all
     chat = make_chat(app, "Acme")
@@ -111,11 +114,12 @@ def test_lanes_show_who_is_on_shift(app, viewer, socket_client):
     with app.app_context():
         tasks.delete_task(db.session.get(User, gone.agent.id), gone.id)
 
-    for login in ("carol", "lena"):
-        socket_client(signed_in_as(app, login), view="mine")
+    for login in ("carol", "lena", "olga"):
+        socket_client(signed_in_as(app, login), view="board")
 
-    lanes = lanes_by_name(viewer.client.get("/board/data").get_json())
-    assert list(lanes) == ["Alice", "Bob", "Carol"]
+    data = viewer.client.get("/board/data").get_json()
+    lanes = lanes_by_name(data)
+    assert list(lanes) == ["Alice", "Bob", "Carol", "Lena"]
     assert [t["title"] for t in lanes["Alice"]["tasks"]] == ["Parked", "Older", "Newer"]
     assert lanes["Alice"]["tasks"][0]["status"]["category"] == "postponed"
     assert lanes["Alice"]["tasks"][2]["chat"] == {"id": chat.id, "name": "Acme"}
@@ -123,7 +127,12 @@ def test_lanes_show_who_is_on_shift(app, viewer, socket_client):
     assert [t["id"] for t in lanes["Bob"]["resolved_today"]] == [closed.id]
     assert lanes["Bob"]["tasks"] == []
     assert lanes["Carol"]["online"] is True and lanes["Alice"]["online"] is False
-    assert lena.id not in {lane["agent"]["id"] for lane in lanes.values()}
+    assert lanes["Lena"]["online"] is True and lanes["Lena"]["agent"]["id"] == lena.id
+    # whose coming online opens a lane: the same "works tasks" as the pickers and filters
+    with app.app_context():
+        workers = [person.id for person in users.people_who_work_tasks()]
+    assert sorted(data["shift_agent_ids"]) == sorted(workers)
+    assert "Olga" not in {person["name"] for person in data["online"]}
 
 
 def signed_in_as(app: Flask, login: str):

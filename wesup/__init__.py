@@ -9,6 +9,17 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask
 
+from wesup import auth, cli, errorpages, i18n, models, sockets, vendor  # noqa: F401 - they register
+from wesup.admin import bp as admin_bp
+from wesup.api import bp as api_bp
+from wesup.config import configure, serving_async_mode
+from wesup.directories import bp as directories_bp
+from wesup.enums import js_enums
+from wesup.extensions import csrf, db, live_state, login_manager, migrate, socketio
+from wesup.tasks import bp as tasks_bp
+from wesup.validate import RowIdConverter
+from wesup.wall import bp as wall_bp
+
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: defaults, instance/config.py, WESUP_* variables, then `config`."""
@@ -20,17 +31,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         instance_relative_config=True,
     )
     os.makedirs(app.instance_path, exist_ok=True)
-    from wesup.validate import RowIdConverter
-
     app.url_map.converters["int"] = RowIdConverter  # before any route: ids beyond a row's are 404
 
-    from wesup.config import configure, serving_async_mode
-
     configure(app, config)
-
-    from wesup import i18n, models  # noqa: F401 - models register their tables
-    from wesup.extensions import csrf, db, login_manager, migrate, socketio
-
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()))
     csrf.init_app(app)
@@ -45,15 +48,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         cors_allowed_origins=None,  # same origin only
         manage_session=False,  # the socket shares the Flask-Login cookie session
     )
+    live_state.init_app(app)
     _enable_sqlite_wal(app)
-
-    from wesup import auth, cli, errorpages, realtime, vendor  # auth, vendor: handlers register
-    from wesup.admin import bp as admin_bp
-    from wesup.api import bp as api_bp
-    from wesup.directories import bp as directories_bp
-    from wesup.tasks import bp as tasks_bp
-    from wesup.wall import bp as wall_bp
-
     app.register_blueprint(auth.bp)
     app.register_blueprint(tasks_bp)
     app.register_blueprint(directories_bp)
@@ -61,9 +57,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(vendor.bp)
     app.register_blueprint(wall_bp)
-    realtime.init_app(app)
     errorpages.init_app(app)
     cli.init_app(app)
+    app.jinja_env.globals["js_enums"] = js_enums()  # templates/_enums.html hands them to the JS
     return app
 
 
@@ -73,8 +69,6 @@ def _migrations_dir() -> Path:
 
 def _enable_sqlite_wal(app: Flask) -> None:
     """WAL lets the board read while an agent writes; a busy timeout rides out short locks."""
-    from wesup.extensions import db
-
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         return
     with app.app_context():

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from wesup import realtime
+from wesup.enums import UNPUBLISHED_KINDS, EventKind
 from wesup.extensions import db
 from wesup.models import TaskEvent, User, utcnow
 
@@ -19,13 +20,10 @@ from wesup.models import TaskEvent, User, utcnow
 _PG_EVENT_LOCK = 0x57E5_0001
 # Within one process, commit and emit under one lock so that live delivery is in seq order too.
 _commit_lock = threading.Lock()
-# Logged for the audit trail, sent to no page live or on replay: kiosk links are an admin's
-# business, and no agent's page or wall TV has a use for the names of the screens.
-UNPUBLISHED_KINDS = ("kiosk.created", "kiosk.renamed", "kiosk.revoked")
 
 
 def record(
-    kind: str,
+    kind: EventKind,
     actor: User | None,
     *,
     task_id: int | None = None,
@@ -36,7 +34,7 @@ def record(
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_EVENT_LOCK)))
     event = TaskEvent(
-        kind=kind,
+        kind=EventKind(kind).value,
         task_id=task_id,
         agent_id=agent_id,
         actor_id=actor.id if actor else None,
@@ -53,7 +51,7 @@ def publish(event: TaskEvent) -> dict[str, Any]:
     with _commit_lock:
         message = event.to_message()
         db.session.commit()
-        if event.kind not in UNPUBLISHED_KINDS:
+        if EventKind(event.kind).is_published:
             realtime.broadcast(message, agent_id=event.agent_id)
     return message
 

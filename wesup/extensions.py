@@ -9,6 +9,8 @@ from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
+from wesup.livestate import LiveState
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -32,3 +34,4 @@ login_manager = LoginManager()
 socketio = SocketIO()
 csrf = CSRFProtect()
 babel = Babel()
+live_state = LiveState()

@@ -12,9 +12,11 @@ import secrets
 from typing import Any
 
 import sqlalchemy as sa
+from flask import session
 from flask_babel import gettext as _
 
 from wesup import events, realtime, validate
+from wesup.enums import EventKind
 from wesup.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from wesup.extensions import db
 from wesup.models import KioskToken, User, utcnow
@@ -62,6 +64,11 @@ def active_kiosk(kiosk_id: Any) -> KioskToken | None:
     return kiosk if kiosk is not None and kiosk.is_active else None
 
 
+def current_kiosk() -> KioskToken | None:
+    """The kiosk link this browser opened, while it is not revoked."""
+    return active_kiosk(session.get("kiosk_id"))
+
+
 def revoked_ids(kiosk_ids: set[int]) -> set[int]:
     """Which of these kiosk links are revoked (or gone): the sockets a sweep must cut."""
     if not kiosk_ids:
@@ -102,7 +109,7 @@ def create_kiosk(actor: User, data: dict[str, Any]) -> tuple[KioskToken, str]:
     )
     db.session.add(kiosk)
     db.session.flush()
-    events.publish(events.record("kiosk.created", actor, kiosk=_snapshot(kiosk)))
+    events.publish(events.record(EventKind.KIOSK_CREATED, actor, kiosk=_snapshot(kiosk)))
     return kiosk, secret
 
 
@@ -113,7 +120,7 @@ def rename_kiosk(actor: User, kiosk_id: int, data: dict[str, Any]) -> KioskToken
     name = _name(data)
     if name != kiosk.name:
         kiosk.name = name
-        events.publish(events.record("kiosk.renamed", actor, kiosk=_snapshot(kiosk)))
+        events.publish(events.record(EventKind.KIOSK_RENAMED, actor, kiosk=_snapshot(kiosk)))
     return kiosk
 
 
@@ -125,13 +132,13 @@ def revoke_kiosk(actor: User, kiosk_id: int) -> KioskToken:
     realtime.disconnect_kiosk() sends a `kiosk.revoked` control message to the room
     kiosk:<id> through the queue (the wall page leaves at once) and disconnects the
     sockets held by this process; the other processes drop theirs on the next socket
-    message or kiosk sweep (realtime.sweep_kiosks).
+    message or housekeeping sweep (sockets.sweep_kiosks).
     """
     _require_admin(actor)
     kiosk = _get(kiosk_id)
     if not kiosk.is_active:
         raise Conflict(_("This kiosk link is already revoked."))
     kiosk.revoked_at = utcnow()
-    events.publish(events.record("kiosk.revoked", actor, kiosk=_snapshot(kiosk)))
+    events.publish(events.record(EventKind.KIOSK_REVOKED, actor, kiosk=_snapshot(kiosk)))
     realtime.disconnect_kiosk(kiosk.id)
     return kiosk

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import hashlib
 from datetime import UTC, datetime
 from typing import Any
@@ -12,6 +11,7 @@ import sqlalchemy.orm as so
 from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from wesup.enums import WORKS_TASKS, Role
 from wesup.extensions import db
 
 
@@ -40,24 +40,6 @@ class UTCDateTime(sa.types.TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
-
-
-class Role(enum.StrEnum):
-    """What a person may do; admin includes lead, lead includes agent."""
-
-    ADMIN = "admin"
-    LEAD = "lead"
-    AGENT = "agent"
-    VIEWER = "viewer"
-
-
-class StatusCategory(enum.StrEnum):
-    """The meaning of a status: it decides resolved_at and the board counters."""
-
-    NEW = "new"
-    ACTIVE = "active"
-    POSTPONED = "postponed"
-    DONE = "done"
 
 
 class User(UserMixin, db.Model):
@@ -92,8 +74,9 @@ class User(UserMixin, db.Model):
         return check_password_hash(self.password_hash, password)
 
     @property
-    def can_write_tasks(self) -> bool:
-        return self.role in (Role.ADMIN, Role.LEAD, Role.AGENT)
+    def works_tasks(self) -> bool:
+        """Owns and works tasks (agent, lead, admin); a viewer only watches."""
+        return self.role in WORKS_TASKS
 
     @property
     def can_edit_every_task(self) -> bool:

@@ -56,13 +56,10 @@ class Presence:
     """Sockets by id, so a socket leaves exactly what it joined and a repeated disconnect
     changes nothing; people counted once however many tabs they have."""
 
-    def __init__(self) -> None:
+    def __init__(self, shared: SharedPresence | None = None) -> None:
+        """shared: the other processes' people too (None: this process alone)."""
         self._lock = threading.Lock()
         self._sockets: dict[str, tuple[int, str]] = {}  # sid -> (user id, name)
-        self._shared: SharedPresence | None = None
-
-    def share(self, shared: SharedPresence | None) -> None:
-        """Count the other processes' people too (None: this process alone)."""
         self._shared = shared
         self.refresh()
 
@@ -111,11 +108,3 @@ class Presence:
             ({"id": uid, "name": name} for uid, name in people.items()),
             key=lambda person: person["name"].lower(),
         )
-
-    def clear(self) -> None:
-        with self._lock:
-            self._sockets.clear()
-        self.refresh()
-
-
-presence = Presence()

@@ -13,9 +13,10 @@ from flask_babel import gettext as _
 
 from wesup import realtime, validate
 from wesup.config import write_private
+from wesup.enums import WORKS_TASKS, Role
 from wesup.errors import Forbidden, NotFound, ValidationFailed
 from wesup.extensions import db
-from wesup.models import Role, User
+from wesup.models import User
 
 ROLES = tuple(role.value for role in Role)
 PASSWORD_MIN = 8
@@ -31,14 +32,14 @@ def all_users() -> list[User]:
     return list(db.session.execute(sa.select(User).order_by(sa.func.lower(User.name))).scalars())
 
 
-def agents() -> list[User]:
-    """People who own tasks: the agent filter and the wall-board lanes."""
-    query = (
-        sa.select(User)
-        .where(User.active.is_(True), User.role.in_((Role.AGENT, Role.LEAD, Role.ADMIN)))
-        .order_by(sa.func.lower(User.name))
-    )
-    return list(db.session.execute(query).scalars())
+def people_who_work_tasks(*, include_inactive: bool = False) -> list[User]:
+    """People who own and work tasks (enums.WORKS_TASKS), by name: the owner pickers and the
+    wall-board lanes take the active ones; the All-tasks agent filter keeps deactivated
+    people too, since their old tasks are still on the board."""
+    query = sa.select(User).where(User.role.in_(WORKS_TASKS))
+    if not include_inactive:
+        query = query.where(User.active.is_(True))
+    return list(db.session.execute(query.order_by(sa.func.lower(User.name), User.id)).scalars())
 
 
 def get_user(user_id: int) -> User:

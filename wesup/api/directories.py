@@ -29,6 +29,7 @@ DIRECTORIES: dict[str, dict[str, Callable[..., Any]]] = {
     },
 }
 KINDS = "<any(chats, statuses):kind>"
+ONE = {"chats": "chat", "statuses": "status"}  # the key one entry travels under
 
 
 @bp.get(f"/{KINDS}")
@@ -41,23 +42,25 @@ def list_entries(kind: str) -> ResponseReturnValue:
 @bp.post(f"/{KINDS}")
 def create_entry(kind: str) -> ResponseReturnValue:
     entry = DIRECTORIES[kind]["create"](current_user, json_body())
-    return jsonify(entry.to_dict()), 201
+    return jsonify({ONE[kind]: entry.to_dict()}), 201
 
 
 @bp.patch(f"/{KINDS}/<int:entry_id>")
 def update_entry(kind: str, entry_id: int) -> ResponseReturnValue:
     entry = DIRECTORIES[kind]["update"](current_user, entry_id, json_body())
-    return jsonify(entry.to_dict())
+    return jsonify({ONE[kind]: entry.to_dict()})
 
 
 @bp.delete(f"/{KINDS}/<int:entry_id>")
 def delete_entry(kind: str, entry_id: int) -> ResponseReturnValue:
-    """Archived when still used by tasks, removed otherwise; the answer says which."""
-    return jsonify(DIRECTORIES[kind]["delete"](current_user, entry_id))
+    """Archived when still used by tasks, removed otherwise: {"chat": {..., "archived"},
+    "removed": false} or {"chat": {...}, "removed": true}."""
+    entry, removed = DIRECTORIES[kind]["delete"](current_user, entry_id)
+    return jsonify({ONE[kind]: entry, "removed": removed})
 
 
 @bp.post(f"/{KINDS}/<int:entry_id>/restore")
 def restore_entry(kind: str, entry_id: int) -> ResponseReturnValue:
     """Unarchive: the entry is back in the pickers."""
     entry = DIRECTORIES[kind]["restore"](current_user, entry_id)
-    return jsonify(entry.to_dict())
+    return jsonify({ONE[kind]: entry.to_dict()})

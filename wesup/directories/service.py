@@ -8,9 +8,10 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from wesup import events, validate
+from wesup.enums import StatusCategory, directory_kind
 from wesup.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from wesup.extensions import db
-from wesup.models import Chat, Status, StatusCategory, Task, User, utcnow
+from wesup.models import Chat, Status, Task, User, utcnow
 
 CATEGORIES = tuple(category.value for category in StatusCategory)
 Entry = TypeVar("Entry", Chat, Status)
@@ -89,7 +90,7 @@ def _status_fields(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
 def _publish(kind: str, actor: User | None, entry: Chat | Status) -> dict[str, Any]:
     key = "chat" if isinstance(entry, Chat) else "status"
     snapshot = entry.to_dict()
-    events.publish(events.record(f"{key}.{kind}", actor, **{key: snapshot}))
+    events.publish(events.record(directory_kind(key, kind), actor, **{key: snapshot}))
     return snapshot
 
 
@@ -169,12 +170,12 @@ def _in_use(entry: Chat | Status) -> bool:
     return db.session.scalar(sa.select(sa.exists().where(column == entry.id))) or False
 
 
-def delete_chat(actor: User, chat_id: int) -> dict[str, Any]:
+def delete_chat(actor: User, chat_id: int) -> tuple[dict[str, Any], bool]:
     _require_editor(actor)
     return _delete(actor, _get(Chat, chat_id))
 
 
-def delete_status(actor: User, status_id: int) -> dict[str, Any]:
+def delete_status(actor: User, status_id: int) -> tuple[dict[str, Any], bool]:
     _require_editor(actor)
     status = _get(Status, status_id)
     _keep_a_new_status(status)
@@ -193,18 +194,19 @@ def _keep_a_new_status(leaving: Status) -> None:
         )
 
 
-def _delete(actor: User, entry: Entry) -> dict[str, Any]:
+def _delete(actor: User, entry: Entry) -> tuple[dict[str, Any], bool]:
     """An entry still used by tasks is archived (gone from pickers, kept on old tasks);
-    an unused one is removed. Either way the event log keeps it. Returns its last state."""
+    an unused one is removed. Either way the event log keeps it. Returns its last state and
+    whether it was removed."""
     if entry.archived_at is not None:
         raise NotFound(_("Not found."))
     if _in_use(entry):
         entry.archived_at = utcnow()
         db.session.flush()
-        return _publish("archived", actor, entry)
+        return _publish("archived", actor, entry), False
     db.session.delete(entry)
     db.session.flush()
-    return {**_publish("deleted", actor, entry), "removed": True}
+    return _publish("deleted", actor, entry), True
 
 
 def restore_chat(actor: User, chat_id: int) -> Chat:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,23 +11,16 @@ from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
 from wesup import events, validate
+from wesup.enums import TASK_KINDS, EventKind, StatusCategory
 from wesup.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from wesup.extensions import db
-from wesup.models import Chat, Comment, Status, StatusCategory, Task, TaskEvent, User, utcnow
+from wesup.models import Chat, Comment, Status, Task, TaskEvent, User, utcnow
 from wesup.timeutil import Period, day_start, parse_local_datetime, today
 
 TITLE_MAX = 300
 DESCRIPTION_MAX = 10_000
 COMMENT_MAX = 5_000
 CLOCK_SKEW = timedelta(minutes=5)
-TIMELINE_KINDS = (
-    "task.created",
-    "task.updated",
-    "task.status",
-    "task.commented",
-    "task.deleted",
-    "task.restored",
-)
 
 
 # --- permissions ---------------------------------------------------------------------------
@@ -37,11 +30,11 @@ def can_edit(actor: User, task: Task) -> bool:
     """Agents edit their own tasks; leads and admins edit every task; viewers edit none."""
     if actor.can_edit_every_task:
         return True
-    return actor.can_write_tasks and task.agent_id == actor.id
+    return actor.works_tasks and task.agent_id == actor.id
 
 
 def _require_writer(actor: User) -> None:
-    if not actor.can_write_tasks:
+    if not actor.works_tasks:
         raise Forbidden(_("Your role cannot change tasks."))
 
 
@@ -65,10 +58,23 @@ def get_task(task_id: int, actor: User, *, include_deleted: bool = False) -> Tas
 
 @dataclass(frozen=True)
 class TaskFilter:
+    """The All-tasks filters; `deleted` shows the deleted tasks instead of the live ones."""
+
     agent_id: int | None = None
     status_id: int | None = None
     chat_id: int | None = None
     deleted: bool = False
+
+    def for_reader(self, actor: User) -> TaskFilter:
+        """Deleted tasks are shown only to those who may restore them (leads and admins);
+        anybody else asking for them gets the live tasks."""
+        if self.deleted and not actor.can_edit_every_task:
+            return replace(self, deleted=False)
+        return self
+
+    def chosen(self) -> dict[str, int | None]:
+        """The filters by the names the page and its links use."""
+        return {"agent": self.agent_id, "status": self.status_id, "chat": self.chat_id}
 
 
 def tasks_in_period(period: Period, task_filter: TaskFilter | None = None) -> list[Task]:
@@ -122,6 +128,57 @@ def summary(tasks: list[Task]) -> dict[str, int]:
     return counts
 
 
+@dataclass(frozen=True)
+class BoardSnapshot:
+    """All tasks of a period as one reader may see them, with the seq they are consistent with."""
+
+    seq: int
+    period: Period
+    task_filter: TaskFilter
+    tasks: list[Task]
+
+    @property
+    def summary(self) -> dict[str, int]:
+        return summary(self.tasks)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "tasks": [task.to_dict() for task in self.tasks],
+            "summary": self.summary,
+            "period": {"from": self.period.first.isoformat(), "to": self.period.last.isoformat()},
+            "seq": self.seq,
+        }
+
+
+def board_snapshot(actor: User, period: Period, task_filter: TaskFilter) -> BoardSnapshot:
+    """What All tasks shows (the page and GET /api/tasks alike)."""
+    seq = events.latest_seq()  # read first: anything newer reaches the page live or on replay
+    task_filter = task_filter.for_reader(actor)
+    return BoardSnapshot(seq, period, task_filter, tasks_in_period(period, task_filter))
+
+
+@dataclass(frozen=True)
+class MineSnapshot:
+    """One person's open tasks (oldest first) and the ones they closed today."""
+
+    seq: int
+    open: list[Task]
+    closed_today: list[Task]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "open": [task.to_dict() for task in self.open],
+            "closed_today": [task.to_dict() for task in self.closed_today],
+            "seq": self.seq,
+        }
+
+
+def mine_snapshot(actor: User) -> MineSnapshot:
+    """What My tasks shows (the page and GET /api/tasks/mine alike)."""
+    seq = events.latest_seq()  # read first: anything newer reaches the page live or on replay
+    return MineSnapshot(seq, open_tasks(actor.id), closed_today(actor.id))
+
+
 def comments(task: Task) -> list[Comment]:
     query = sa.select(Comment).where(Comment.task_id == task.id).order_by(Comment.id)
     return list(db.session.execute(query).scalars())
@@ -131,7 +188,7 @@ def timeline(task: Task) -> list[dict[str, Any]]:
     """Comments and status changes with author and time, from the event log."""
     query = (
         sa.select(TaskEvent)
-        .where(TaskEvent.task_id == task.id, TaskEvent.kind.in_(TIMELINE_KINDS))
+        .where(TaskEvent.task_id == task.id, TaskEvent.kind.in_(TASK_KINDS))
         .order_by(TaskEvent.seq)
     )
     return [event.to_message() for event in db.session.execute(query).unique().scalars()]
@@ -232,11 +289,8 @@ def create_task(actor: User, data: dict[str, Any]) -> Task:
     _apply_status(task, status, now)
     db.session.add(task)
     db.session.flush()
-    _publish_task("task.created", actor, task)
+    _publish_task(EventKind.TASK_CREATED, actor, task)
     return task
-
-
-EDITABLE = ("title", "description", "chat_id", "status_id", "received_at")
 
 
 def update_task(actor: User, task_id: int, data: dict[str, Any]) -> Task:
@@ -301,7 +355,7 @@ def update_task(actor: User, task_id: int, data: dict[str, Any]) -> Task:
     if "status" in changes:
         _apply_status(task, new_status, now)
     task.updated_at = now
-    kind = "task.status" if "status" in changes else "task.updated"
+    kind = EventKind.TASK_STATUS if "status" in changes else EventKind.TASK_UPDATED
     _publish_task(kind, actor, task, changes=changes)
     return task
 
@@ -315,7 +369,7 @@ def delete_task(actor: User, task_id: int, version: int | None = None) -> Task:
     now = utcnow()
     task.deleted_at = now
     task.updated_at = now
-    _publish_task("task.deleted", actor, task)
+    _publish_task(EventKind.TASK_DELETED, actor, task)
     return task
 
 
@@ -328,7 +382,7 @@ def restore_task(actor: User, task_id: int) -> Task:
         raise Conflict(_("This task is not deleted."), current=task.to_dict())
     task.deleted_at = None
     task.updated_at = utcnow()
-    _publish_task("task.restored", actor, task)
+    _publish_task(EventKind.TASK_RESTORED, actor, task)
     return task
 
 
@@ -346,11 +400,11 @@ def add_comment(actor: User, task_id: int, data: dict[str, Any]) -> Comment:
     task.last_comment = body
     task.updated_at = now
     db.session.flush()
-    _publish_task("task.commented", actor, task, comment=comment.to_dict())
+    _publish_task(EventKind.TASK_COMMENTED, actor, task, comment=comment.to_dict())
     return comment
 
 
-def _publish_task(kind: str, actor: User, task: Task, **data: Any) -> None:
+def _publish_task(kind: EventKind, actor: User, task: Task, **data: Any) -> None:
     """Flush (bumping the version), record the event with the task as it now is, commit, emit."""
     try:
         db.session.flush()

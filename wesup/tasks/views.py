@@ -16,13 +16,11 @@ from flask_login import current_user, login_required
 from wesup import users, validate
 from wesup.directories import service as directories
 from wesup.errors import ValidationFailed
-from wesup.events import latest_seq
 from wesup.models import User, utcnow
 from wesup.tasks import bp, service
 from wesup.timeutil import Period, duration_seconds, parse_period, to_team_time, today
 
 INPUT_MINUTE = "%Y-%m-%dT%H:%M"  # the value format of <input type="datetime-local">
-FILTERS = ("agent", "status", "chat")
 
 
 @bp.context_processor
@@ -37,7 +35,7 @@ def me(user: User) -> dict[str, Any]:
         "id": user.id,
         "name": user.name,
         "role": user.role,
-        "can_write": user.can_write_tasks,
+        "can_write": user.works_tasks,
         "can_edit_every": user.can_edit_every_task,
     }
 
@@ -49,17 +47,15 @@ def now_input() -> str:
 
 
 def _render_mine(form: Any = None, errors: dict[str, str] | None = None) -> str:
-    seq = latest_seq()  # read first: anything newer reaches the page live or on replay
-    open_tasks = service.open_tasks(current_user.id)
-    closed = service.closed_today(current_user.id)
+    snapshot = service.mine_snapshot(current_user)
     chats = directories.chats()
     statuses = directories.statuses()
     default = service.default_status()
     return render_template(
         "tasks/mine.html",
-        seq=seq,
-        open_tasks=open_tasks,
-        closed=closed,
+        seq=snapshot.seq,
+        open_tasks=snapshot.open,
+        closed=snapshot.closed_today,
         chats=chats,
         statuses=statuses,
         default_status=default,
@@ -68,12 +64,10 @@ def _render_mine(form: Any = None, errors: dict[str, str] | None = None) -> str:
         form=form or {},
         errors=errors or {},
         page={
-            "seq": seq,
+            **snapshot.to_dict(),
             "me": me(current_user),
             "statuses": [status.to_dict() for status in statuses],
             "chats": [chat.to_dict() for chat in chats],
-            "open": [task.to_dict() for task in open_tasks],
-            "closed_today": [task.to_dict() for task in closed],
         },
     )
 
@@ -82,7 +76,7 @@ def _render_mine(form: Any = None, errors: dict[str, str] | None = None) -> str:
 @login_required
 def mine() -> ResponseReturnValue:
     """Viewers own no tasks: their home is the All-tasks board."""
-    if not current_user.can_write_tasks:
+    if not current_user.works_tasks:
         return redirect(url_for("tasks.board"))
     return _render_mine()
 
@@ -116,7 +110,6 @@ def _id_filter(name: str, errors: dict[str, str]) -> int | None:
 @login_required
 def board() -> ResponseReturnValue:
     """Every agent's tasks for a period (?from=&to=), filtered by agent, status and chat."""
-    seq = latest_seq()
     errors: dict[str, str] = {}
     typed = {name: request.args.get(name, "") for name in ("from", "to")}
     period_errors: dict[str, str] = {}
@@ -129,47 +122,41 @@ def board() -> ResponseReturnValue:
         period = Period(today(), today())
     else:
         typed = {"from": period.first.isoformat(), "to": period.last.isoformat()}
-    task_filter = service.TaskFilter(
+    requested = service.TaskFilter(
         agent_id=_id_filter("agent", errors),
         status_id=_id_filter("status", errors),
         chat_id=_id_filter("chat", errors),
-        deleted=request.args.get("deleted") == "1" and current_user.can_edit_every_task,
+        deleted=request.args.get("deleted") == "1",
     )
-    tasks = service.tasks_in_period(period, task_filter)
-    filters = {
-        "agent": task_filter.agent_id,
-        "status": task_filter.status_id,
-        "chat": task_filter.chat_id,
-    }
+    snapshot = service.board_snapshot(current_user, period, requested)
+    filters = snapshot.task_filter.chosen()
     statuses = directories.statuses(include_archived=True)
     chats = directories.chats(include_archived=True)
     return render_template(
         "tasks/board.html",
-        seq=seq,
+        seq=snapshot.seq,
         period=period,
         today=today(),
-        tasks=tasks,
-        summary=service.summary(tasks),
+        tasks=snapshot.tasks,
+        summary=snapshot.summary,
         filters=filters,
-        deleted=task_filter.deleted,
+        deleted=snapshot.task_filter.deleted,
         errors=errors,
         dates=typed,
         period_errors=period_errors,
-        links=_period_links(period, filters, task_filter.deleted),
-        agents=[person for person in users.all_users() if person.can_write_tasks],
+        links=_period_links(period, filters, snapshot.task_filter.deleted),
+        agents=users.people_who_work_tasks(include_inactive=True),
         statuses=statuses,
         chats=chats,
         now=utcnow(),
         page={
-            "seq": seq,
+            **snapshot.to_dict(),
+            "filters": filters,
+            "deleted": snapshot.task_filter.deleted,
             "me": me(current_user),
             # archived ones too: the filters offer them; the pickers leave them out
             "statuses": [status.to_dict() for status in statuses],
             "chats": [chat.to_dict() for chat in chats],
-            "period": {"from": period.first.isoformat(), "to": period.last.isoformat()},
-            "filters": filters,
-            "deleted": task_filter.deleted,
-            "tasks": [task.to_dict() for task in tasks],
         },
     )
 

@@ -16,7 +16,6 @@ from flask_login import current_user, logout_user
 from wesup import kiosk as kiosks
 from wesup.errorpages import json_error, wants_json
 from wesup.models import KioskToken
-from wesup.realtime import current_kiosk
 from wesup.wall import bp, service
 
 THEMES = ("dark", "light")
@@ -28,7 +27,7 @@ def confine_kiosk() -> ResponseReturnValue | None:
     """A kiosk session sees the wall board and nothing else; a revoked one is nobody."""
     if session.get("kiosk_id") is None or request.endpoint in KIOSK_ENDPOINTS:
         return None
-    if current_kiosk() is None:
+    if kiosks.current_kiosk() is None:
         session.pop("kiosk_id", None)  # revoked: from now on a plain anonymous visitor
         return None
     message = _("This screen was opened with a kiosk link: it shows the wall board only.")
@@ -57,7 +56,7 @@ def _viewer(*, forget_revoked: bool) -> KioskToken | str | None:
     the page, so a TV that finds out through its data shows why it stopped.
     """
     if session.get("kiosk_id") is not None:
-        kiosk = current_kiosk()
+        kiosk = kiosks.current_kiosk()
         if kiosk is not None:
             if current_user.is_authenticated:
                 logout_user()  # a kiosk screen is never also somebody's session

@@ -7,7 +7,8 @@ import { startLive } from "./live.js";
 import { startNotifier } from "./notify.js";
 import { TaskDialog } from "./taskdialog.js";
 import { highlight, placeRow, removeRows, renderRow, time } from "./taskrow.js";
-import { DIRECTORY_KINDS, TaskStore, byName, byPosition, taskActions } from "./taskstore.js";
+import { directoryKinds } from "./enums.js";
+import { TaskStore, byName, byPosition, taskActions } from "./taskstore.js";
 import { teamDay } from "./teamtime.js";
 import { startTimers } from "./timefmt.js";
 
@@ -132,9 +133,11 @@ function knowAgent(agent) {
 }
 
 const filterHandlers = {};
-for (const action of DIRECTORY_KINDS) {
-  filterHandlers[`status.${action}`] = (message) => changeFilter("status", action, message.status);
-  filterHandlers[`chat.${action}`] = (message) => changeFilter("chat", action, message.chat);
+for (const entry of ["status", "chat"]) {
+  for (const kind of directoryKinds(entry)) {
+    const action = kind.slice(entry.length + 1);
+    filterHandlers[kind] = (message) => changeFilter(entry, action, message[entry]);
+  }
 }
 
 function snapshotUrl() {

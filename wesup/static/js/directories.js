@@ -188,7 +188,7 @@ async function save(kind, id) {
     return;
   }
   state[kind].editing.delete(id);
-  upsert(kind, result.data);
+  upsert(kind, result.data[KINDS[kind].key]);
   toast(t("saved"));
 }
 
@@ -204,7 +204,7 @@ async function remove(kind, id) {
     forget(kind, id);
     toast(t("entry_removed", { name: entry.name }));
   } else {
-    upsert(kind, result.data);
+    upsert(kind, result.data[KINDS[kind].key]);
     toast(t("entry_archived", { name: entry.name }));
   }
 }
@@ -216,8 +216,9 @@ async function restore(kind, id) {
     toast(errorMessage(result), "error");
     return;
   }
-  upsert(kind, result.data);
-  toast(t("entry_restored", { name: result.data.name }));
+  const entry = result.data[KINDS[kind].key];
+  upsert(kind, entry);
+  toast(t("entry_restored", { name: entry.name }));
 }
 
 function setupAddForm(kind) {
@@ -235,7 +236,7 @@ function setupAddForm(kind) {
     }
     showFieldErrors(form, {});
     form.reset();
-    upsert(kind, result.data);
+    upsert(kind, result.data[KINDS[kind].key]);
     form.querySelector("input[name=name]").focus();
   });
 }

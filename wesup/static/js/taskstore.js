@@ -3,17 +3,9 @@
 // page only decides where a task goes (onTask) and what belongs on it.
 
 import { api } from "./api.js";
+import { directoryKinds, taskKinds } from "./enums.js";
 import { acceptTask } from "./live.js";
 
-export const TASK_KINDS = [
-  "task.created",
-  "task.updated",
-  "task.status",
-  "task.commented",
-  "task.deleted",
-  "task.restored",
-];
-export const DIRECTORY_KINDS = ["created", "updated", "archived", "restored", "deleted"];
 // Actions after which the entry is (again) one to pick.
 const PICKABLE = new Set(["created", "updated", "restored"]);
 
@@ -73,22 +65,24 @@ export class TaskStore {
   // Live handlers for startLive({on}); `extra` adds page-specific ones, called after.
   handlers(extra = {}) {
     const on = {};
-    for (const kind of TASK_KINDS) {
+    for (const kind of taskKinds()) {
       on[kind] = (message) => {
         this.accept(message.task);
         for (const fn of this.listeners.message) fn(message);
         extra[kind]?.(message);
       };
     }
-    for (const action of DIRECTORY_KINDS) {
-      on[`status.${action}`] = (message) => {
-        this.applyStatus(action, message.status);
-        extra[`status.${action}`]?.(message);
-      };
-      on[`chat.${action}`] = (message) => {
-        this.applyChat(action, message.chat);
-        extra[`chat.${action}`]?.(message);
-      };
+    for (const [entry, apply] of [
+      ["status", (action, message) => this.applyStatus(action, message.status)],
+      ["chat", (action, message) => this.applyChat(action, message.chat)],
+    ]) {
+      for (const kind of directoryKinds(entry)) {
+        const action = kind.slice(entry.length + 1);
+        on[kind] = (message) => {
+          apply(action, message);
+          extra[kind]?.(message);
+        };
+      }
     }
     return on;
   }

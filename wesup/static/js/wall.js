@@ -8,6 +8,7 @@
 // agent with WeSup open now.
 
 import { el as make } from "./dom.js";
+import { directoryKinds, taskKinds } from "./enums.js";
 import { acceptTask, startLive } from "./live.js";
 import { formatDuration } from "./timefmt.js";
 
@@ -357,21 +358,15 @@ function leave() {
 const snapshot = JSON.parse(document.getElementById("wall-snapshot").textContent);
 let live = null;
 load(snapshot);
+// Every task kind alike (a kind the server adds is never dropped); directory entries as they
+// change name or color.
+const on = Object.fromEntries(taskKinds().map((kind) => [kind, onTask]));
+for (const kind of directoryKinds("chat")) on[kind] = onChat;
+for (const kind of directoryKinds("status")) on[kind] = onStatus;
 live = startLive({
   view: "wall",
   seq: snapshot.seq,
-  on: {
-    "task.created": onTask,
-    "task.updated": onTask,
-    "task.status": onTask,
-    "task.commented": onTask,
-    "task.deleted": onTask,
-    "task.restored": onTask,
-    "chat.updated": onChat,
-    "chat.archived": onChat,
-    "status.updated": onStatus,
-    "status.archived": onStatus,
-  },
+  on,
   onPresence: (online) => {
     model.online = online;
     scheduleRender();

@@ -1,0 +1,164 @@
+"""Socket.IO handlers: who may connect, which rooms they join, catch-up on reconnect,
+presence, and the housekeeping loop. The emit helpers live in wesup/realtime.py.
+
+Kiosk sockets (a wall-board TV opened with a kiosk link) read and never write: they are not
+a person, so presence does not count them, and every socket message from one re-checks that
+its link still stands. A socket handler that changes anything must get its actor from
+socket_user() and refuse None.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, request, session
+from flask_login import current_user
+from flask_socketio import ConnectionRefusedError as Refused
+from flask_socketio import join_room
+
+from wesup import events, realtime
+from wesup.extensions import live_state, socketio
+from wesup.kiosk import current_kiosk, revoked_ids
+from wesup.livestate import SocketState
+from wesup.models import User
+
+BOARD_VIEWS = ("board", "wall")
+KIOSK_REVOKED = "kiosk_revoked"  # the refusal reason a revoked kiosk's page recognizes
+HOUSEKEEPING_SECONDS = 10
+
+
+def announce_presence(state: SocketState) -> None:
+    """Tell every board who is online now."""
+    online = state.presence.online()
+    state.announced = {person["id"] for person in online}
+    socketio.emit("presence", {"online": online}, to=realtime.ROOM_BOARD)
+
+
+def socket_user() -> User | None:
+    """The person behind the current socket message; None for a kiosk (it never writes).
+
+    A kiosk socket whose link was revoked in the meantime is disconnected here.
+    """
+    if current_user.is_authenticated:
+        return current_user
+    if session.get("kiosk_id") is not None and current_kiosk() is None:
+        socketio.server.disconnect(request.sid, namespace="/")
+    return None
+
+
+@socketio.on("connect")
+def on_connect(auth: Any = None) -> bool:
+    """Sent by every live page. Refuses anonymous clients; joins rooms; replays what was missed.
+
+    auth: {"view": "mine" | "board" | "wall", "since": <last applied seq>}.
+    Emits to this client alone either `replay` {"events": [...], "seq"} or `reload` {"reason"},
+    and to board views the current `presence`. A revoked kiosk link is refused with the
+    reason "kiosk_revoked", so that its page can stop retrying and say so.
+    """
+    state = live_state.current
+    auth = auth if isinstance(auth, dict) else {}
+    view = auth.get("view") if auth.get("view") in ("mine", *BOARD_VIEWS) else "mine"
+    kiosk_id: int | None = None
+    if current_user.is_authenticated:
+        user_id: int | None = current_user.id
+        rooms = [realtime.ROOM_ALL, realtime.user_room(current_user.id)]
+        board = view in BOARD_VIEWS
+    else:
+        kiosk = current_kiosk()
+        if kiosk is None:
+            if session.get("kiosk_id") is not None:
+                raise Refused(KIOSK_REVOKED)
+            return False
+        kiosk_id = kiosk.id
+        user_id = None
+        rooms = [realtime.ROOM_ALL, realtime.kiosk_room(kiosk.id)]
+        board = True
+    if board:
+        rooms.append(realtime.ROOM_BOARD)
+
+    since = auth.get("since")
+    catch_up = isinstance(since, int) and not isinstance(since, bool)
+    for room in rooms:
+        join_room(room)  # before reading the log: nothing falls between replay and live
+    if catch_up:
+        # Read before the log: a later event may still be on its way here live, and a
+        # replay that claimed its seq would make the next reconnect skip it if it got lost.
+        replayed_up_to = events.latest_seq()
+        try:
+            missed = events.replay_after(since, agent_id=user_id, board=board)
+        except events.ReplayTooOld as exc:
+            socketio.emit("reload", {"reason": str(exc)}, to=request.sid)
+        else:
+            socketio.emit("replay", {"events": missed, "seq": replayed_up_to}, to=request.sid)
+
+    # Bookkeeping last: a connect that failed above never leaves a count behind.
+    _start_housekeeping(state)
+    announced = False
+    if kiosk_id is not None:
+        state.kiosk_sockets.add(request.sid, kiosk_id)
+    elif current_user.works_tasks and state.presence.join(
+        request.sid, current_user.id, current_user.name
+    ):
+        announce_presence(state)  # viewers watch; only people who work tasks count as online
+        announced = True
+    if board and not announced:  # the announcement already reached this board socket
+        socketio.emit("presence", {"online": state.presence.online()}, to=request.sid)
+    return True
+
+
+@socketio.on("disconnect")
+def on_disconnect(*_: Any) -> None:
+    """Counts the socket out of presence; tells the boards when a person's last tab went."""
+    state = live_state.current
+    state.kiosk_sockets.remove(request.sid)
+    if state.presence.leave(request.sid):
+        announce_presence(state)
+
+
+@socketio.on("*")
+def on_any_message(event: str, *_: Any) -> None:
+    """Any client message without a handler of its own: nothing is written.
+
+    It still re-checks a kiosk socket's link, so a revoked one that talks is cut.
+    """
+    socket_user()
+
+
+def sweep_kiosks(state: SocketState) -> int:
+    """Disconnect this process's sockets of revoked kiosk links; returns how many."""
+    held = state.kiosk_sockets.snapshot()
+    if not held:
+        return 0
+    revoked = revoked_ids(set(held.values()))
+    cut = 0
+    for sid, kiosk_id in held.items():
+        if kiosk_id in revoked:
+            state.kiosk_sockets.remove(sid)
+            socketio.server.disconnect(sid, namespace="/", ignore_queue=True)
+            cut += 1
+    return cut
+
+
+def _start_housekeeping(state: SocketState) -> None:
+    """Started once per process on its first connection, when there are several processes
+    (with one, revoking a link cuts its sockets directly and presence is all here)."""
+    if not current_app.config.get("MESSAGE_QUEUE") or state.housekeeping_running:
+        return
+    state.housekeeping_running = True
+    socketio.start_background_task(_housekeeping_forever, current_app._get_current_object())
+
+
+def _housekeeping_forever(app: Flask) -> None:
+    """Each round: cut this process's revoked kiosk sockets; keep this process's presence
+    entry alive; tell the boards when the people online changed elsewhere (a process died)."""
+    state = live_state.of(app)
+    while True:
+        socketio.sleep(HOUSEKEEPING_SECONDS)
+        try:
+            with app.app_context():
+                sweep_kiosks(state)
+            state.presence.refresh()
+            if state.presence.online_ids() != state.announced:
+                announce_presence(state)
+        except Exception:  # a database or Redis hiccup must not end the loop
+            app.logger.exception("housekeeping round failed")
