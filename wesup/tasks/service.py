@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
-from wesup import events, validate
+from wesup import events, rules, validate
 from wesup.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from wesup.extensions import db
 from wesup.models import Chat, Comment, Status, StatusCategory, Task, TaskEvent, User, utcnow
@@ -35,9 +35,12 @@ TIMELINE_KINDS = (
 
 def can_edit(actor: User, task: Task) -> bool:
     """Agents edit their own tasks; leads and admins edit every task; viewers edit none."""
-    if actor.can_edit_every_task:
-        return True
-    return actor.can_write_tasks and task.agent_id == actor.id
+    return rules.can_edit(
+        can_write=actor.can_write_tasks,
+        can_edit_every=actor.can_edit_every_task,
+        own=task.agent_id == actor.id,
+        deleted=task.deleted_at is not None,
+    )
 
 
 def _require_writer(actor: User) -> None:
@@ -72,8 +75,9 @@ class TaskFilter:
 
 
 def tasks_in_period(period: Period, task_filter: TaskFilter | None = None) -> list[Task]:
-    """Tasks open at any moment of the period: received before it ends, not resolved before it
-    starts. Yesterday's unresolved tasks therefore stay on today's board."""
+    """Tasks open at any moment of the period (rules.in_period, said here in SQL): received
+    before it ends, not resolved before it starts. Yesterday's unresolved tasks therefore stay
+    on today's board."""
     task_filter = task_filter or TaskFilter()
     query = (
         sa.select(Task)
@@ -111,14 +115,9 @@ def closed_today(agent_id: int | None = None) -> list[Task]:
 
 def summary(tasks: list[Task]) -> dict[str, int]:
     """Counters of the summary line: open (not postponed), postponed, resolved."""
-    counts = {"open": 0, "postponed": 0, "resolved": 0}
+    counts = dict.fromkeys(rules.SUMMARY_COUNTERS, 0)
     for task in tasks:
-        if task.resolved_at is not None:
-            counts["resolved"] += 1
-        elif task.status.category == StatusCategory.POSTPONED:
-            counts["postponed"] += 1
-        else:
-            counts["open"] += 1
+        counts[rules.summary_counter(task.resolved_at, task.status.category)] += 1
     return counts
 
 
