@@ -5,13 +5,17 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint format install install-test translations browser bench clean
+.PHONY: run test test-js lint format install install-test translations browser bench clean
 
 run: install translations
 	$(BIN)/python run.py
 
 test: install-test translations browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The browser's rules against the shared case tables (pytest runs this too: tests/test_js_rules.py).
+test-js:
+	node --test tests/js/
 
 lint: install-test
 	$(BIN)/ruff check .
