@@ -166,7 +166,13 @@ def board() -> ResponseReturnValue:
             # archived ones too: the filters offer them; the pickers leave them out
             "statuses": [status.to_dict() for status in statuses],
             "chats": [chat.to_dict() for chat in chats],
-            "period": {"from": period.first.isoformat(), "to": period.last.isoformat()},
+            # the instants too: the page places live tasks with rules.js inPeriod
+            "period": {
+                "from": period.first.isoformat(),
+                "to": period.last.isoformat(),
+                "start": period.start.isoformat(),
+                "end": period.end.isoformat(),
+            },
             "filters": filters,
             "deleted": task_filter.deleted,
             "tasks": [task.to_dict() for task in tasks],
