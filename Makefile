@@ -20,6 +20,7 @@ test-js:
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	npx eslint wesup/static/js tests/js
 
 format: install-test
 	$(BIN)/ruff format .
