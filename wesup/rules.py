@@ -63,7 +63,7 @@ def oldest_first(task: Mapping[str, Any]) -> tuple[datetime, int]:
 
 def wall_lanes(
     tasks: Iterable[Mapping[str, Any]],
-    online: Iterable[Mapping[str, Any]],
+    online: Collection[Mapping[str, Any]],
     shift_agent_ids: Collection[int],
     day_start: datetime,
 ) -> list[Lane]:
