@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint format install install-test translations browser bench clean
+.PHONY: run test test-js lint format install install-test translations browser bench clean
 
 run: install translations
 	$(BIN)/python run.py
@@ -13,9 +13,14 @@ run: install translations
 test: install-test translations browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The browser's rules against the shared case tables (pytest runs this too: tests/test_js_rules.py).
+test-js:
+	node --test tests/js/
+
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	npx eslint wesup/static/js tests/js
 
 format: install-test
 	$(BIN)/ruff format .

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -20,7 +20,7 @@ from tests.conftest import (
 )
 from wesup.enums import Role
 from wesup.models import utcnow
-from wesup.timeutil import today
+from wesup.timeutil import Period, today
 
 TASK_KEYS = {
     "id",
@@ -203,8 +203,19 @@ def test_list_returns_tasks_summary_period_and_seq(app):
     for task in body["tasks"]:
         assert_task_shape(task)
     assert body["summary"] == {"open": 1, "postponed": 0, "resolved": 1}
-    assert body["period"] == {"from": first.isoformat(), "to": last.isoformat()}
+    with app.app_context():
+        instants = Period(first, last)
+        assert body["period"] == {
+            "from": first.isoformat(),
+            "to": last.isoformat(),
+            "start": instants.start.isoformat(),
+            "end": instants.end.isoformat(),
+        }
     assert body["seq"] == 2
+
+
+def today_before(day: str) -> str:
+    return (date.fromisoformat(day) - timedelta(days=1)).isoformat()
 
 
 def test_list_without_a_period_is_today_in_the_team_zone(app):
@@ -212,7 +223,10 @@ def test_list_without_a_period_is_today_in_the_team_zone(app):
     with app.app_context():
         day = today().isoformat()
     body = alice.client.get("/api/tasks").get_json()
-    assert body["period"] == {"from": day, "to": day}
+    assert (body["period"]["from"], body["period"]["to"]) == (day, day)
+    # midnight to midnight in Moscow (UTC+3, no daylight saving)
+    assert body["period"]["start"] == f"{today_before(day)}T21:00:00+00:00"
+    assert body["period"]["end"] == f"{day}T21:00:00+00:00"
 
 
 def test_my_tasks_open_oldest_first_then_closed_today(app):

@@ -388,7 +388,12 @@ def test_period_links_carry_from_to_and_the_filters(app):
     assert link("today") == {"from": [today], "to": [today], "agent": [str(alice.id)]}
     # the date form shows the period, and the script gets it too
     assert 'name="from" value="2026-01-10"' in html and 'name="to" value="2026-01-12"' in html
-    assert page_data(html)["period"] == {"from": "2026-01-10", "to": "2026-01-12"}
+    assert page_data(html)["period"] == {
+        "from": "2026-01-10",
+        "to": "2026-01-12",
+        "start": "2026-01-09T21:00:00+00:00",  # the team's midnights, for rules.js inPeriod
+        "end": "2026-01-12T21:00:00+00:00",
+    }
 
 
 @pytest.mark.parametrize(
@@ -435,7 +440,8 @@ def test_a_period_the_form_cannot_show_says_why_and_keeps_the_dates(
     assert f"{team_today():%d.%m.%Y}" in alert  # and that the board shows today meanwhile
     assert f'name="from" value="{start}"' in html and f'name="to" value="{end}"' in html
     assert re.search(rf'data-error-for="to">{re.escape(field)}</span>', html)
-    assert page_data(html)["period"] == {"from": str(team_today()), "to": str(team_today())}
+    shown = page_data(html)["period"]
+    assert (shown["from"], shown["to"]) == (str(team_today()), str(team_today()))
 
 
 # --- All tasks: filters and the summary -----------------------------------------------------

@@ -111,10 +111,11 @@ def duration_seconds(received_at: datetime, resolved_at: datetime | None, now: d
 
 
 def format_duration(
-    seconds: int, *, days: str = "d", hours: str = "h", minutes: str = "min"
+    seconds: float, *, days: str = "d", hours: str = "h", minutes: str = "min"
 ) -> str:
-    """'1 h 12 min': the same wording as the live timers in static/js/timefmt.js."""
-    total_minutes = seconds // 60
+    """'1 h 12 min': the same wording as the live timers (static/js/rules.js formatDuration,
+    both checked against tests/rules/format_duration.json). No time is shorter than none."""
+    total_minutes = max(0, int(seconds)) // 60
     total_hours, mins = divmod(total_minutes, 60)
     day_count, hour_count = divmod(total_hours, 24)
     if day_count:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
-from wesup import events, validate
+from wesup import events, rules, validate
 from wesup.enums import TASK_KINDS, EventKind, StatusCategory
 from wesup.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from wesup.extensions import db
@@ -28,9 +28,12 @@ CLOCK_SKEW = timedelta(minutes=5)
 
 def can_edit(actor: User, task: Task) -> bool:
     """Agents edit their own tasks; leads and admins edit every task; viewers edit none."""
-    if actor.can_edit_every_task:
-        return True
-    return actor.works_tasks and task.agent_id == actor.id
+    return rules.can_edit(
+        works_tasks=actor.works_tasks,
+        can_edit_every=actor.can_edit_every_task,
+        own=task.agent_id == actor.id,
+        deleted=task.deleted_at is not None,
+    )
 
 
 def _require_writer(actor: User) -> None:
@@ -78,8 +81,9 @@ class TaskFilter:
 
 
 def tasks_in_period(period: Period, task_filter: TaskFilter | None = None) -> list[Task]:
-    """Tasks open at any moment of the period: received before it ends, not resolved before it
-    starts. Yesterday's unresolved tasks therefore stay on today's board."""
+    """Tasks open at any moment of the period (rules.in_period, said here in SQL): received
+    before it ends, not resolved before it starts. Yesterday's unresolved tasks therefore stay
+    on today's board."""
     task_filter = task_filter or TaskFilter()
     query = (
         sa.select(Task)
@@ -117,14 +121,9 @@ def closed_today(agent_id: int | None = None) -> list[Task]:
 
 def summary(tasks: list[Task]) -> dict[str, int]:
     """Counters of the summary line: open (not postponed), postponed, resolved."""
-    counts = {"open": 0, "postponed": 0, "resolved": 0}
+    counts = dict.fromkeys(rules.SUMMARY_COUNTERS, 0)
     for task in tasks:
-        if task.resolved_at is not None:
-            counts["resolved"] += 1
-        elif task.status.category == StatusCategory.POSTPONED:
-            counts["postponed"] += 1
-        else:
-            counts["open"] += 1
+        counts[rules.summary_counter(task.resolved_at, task.status.category)] += 1
     return counts
 
 
@@ -145,7 +144,13 @@ class BoardSnapshot:
         return {
             "tasks": [task.to_dict() for task in self.tasks],
             "summary": self.summary,
-            "period": {"from": self.period.first.isoformat(), "to": self.period.last.isoformat()},
+            # the instants too: the page places live tasks with rules.js inPeriod
+            "period": {
+                "from": self.period.first.isoformat(),
+                "to": self.period.last.isoformat(),
+                "start": self.period.start.isoformat(),
+                "end": self.period.end.isoformat(),
+            },
             "seq": self.seq,
         }
 

@@ -35,7 +35,7 @@ def me(user: User) -> dict[str, Any]:
         "id": user.id,
         "name": user.name,
         "role": user.role,
-        "can_write": user.works_tasks,
+        "works_tasks": user.works_tasks,
         "can_edit_every": user.can_edit_every_task,
     }
 

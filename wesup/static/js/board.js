@@ -6,8 +6,9 @@ import { el, errorMessage, readJSON, t, toast } from "./dom.js";
 import { startLive } from "./live.js";
 import { startNotifier } from "./notify.js";
 import { TaskDialog } from "./taskdialog.js";
-import { highlight, placeRow, removeRows, renderRow, time } from "./taskrow.js";
 import { directoryKinds } from "./enums.js";
+import { countSummary, inPeriod, oldestFirst } from "./rules.js";
+import { highlight, placeRow, removeRows, renderRow } from "./taskrow.js";
 import { TaskStore, byName, byPosition, taskActions } from "./taskstore.js";
 import { teamDay } from "./teamtime.js";
 import { startTimers } from "./timefmt.js";
@@ -24,18 +25,15 @@ if (page.deleted) COLUMNS.push("actions");
 const body = document.querySelector("#board tbody");
 
 // The one rule for a live task: on this page when it was open at some moment of the period
-// (received before the period ends, not resolved before it starts) and matches the filters.
+// (rules.js inPeriod, the server's own instants for its bounds) and matches the filters.
 export function belongs(task, { period, filters, deleted } = page) {
   if (Boolean(task.deleted) !== Boolean(deleted)) return false;
-  if (teamDay(task.received_at) > period.to) return false;
-  if (task.resolved_at && teamDay(task.resolved_at) < period.from) return false;
+  if (!inPeriod(task.received_at, task.resolved_at, period.start, period.end)) return false;
   if (filters.agent && task.agent.id !== filters.agent) return false;
   if (filters.status && task.status.id !== filters.status) return false;
   if (filters.chat && task.chat?.id !== filters.chat) return false;
   return true;
 }
-
-const order = (a, b) => time(a.received_at) - time(b.received_at) || a.id - b.id;
 
 function place(task, { quiet = false } = {}) {
   removeRows(body, task.id);
@@ -43,7 +41,7 @@ function place(task, { quiet = false } = {}) {
     const row = renderRow(task, COLUMNS, ctx);
     placeRow(body, row, (other) => {
       const next = store.get(other.dataset.taskId);
-      return next && order(task, next) < 0;
+      return next && oldestFirst(task, next) < 0;
     });
     if (!quiet) highlight(row);
   }
@@ -58,13 +56,7 @@ function renderAll() {
 
 // Open (not postponed), postponed and resolved, counted as the server's service.summary does.
 function updateSummary() {
-  const counts = { open: 0, postponed: 0, resolved: 0 };
-  for (const task of store.tasks()) {
-    if (!belongs(task)) continue;
-    if (task.resolved_at) counts.resolved += 1;
-    else if (task.status.category === "postponed") counts.postponed += 1;
-    else counts.open += 1;
-  }
+  const counts = countSummary(store.tasks().filter((task) => belongs(task)));
   for (const [name, count] of Object.entries(counts)) {
     document.querySelector(`[data-summary="${name}"]`).textContent = String(count);
   }

@@ -7,7 +7,8 @@ import { errorMessage, isTyping, readJSON, showFieldErrors, toast } from "./dom.
 import { startLive } from "./live.js";
 import { startNotifier } from "./notify.js";
 import { TaskDialog } from "./taskdialog.js";
-import { highlight, placeRow, removeRows, renderRow, time } from "./taskrow.js";
+import { newestResolvedFirst, oldestFirst } from "./rules.js";
+import { highlight, placeRow, removeRows, renderRow } from "./taskrow.js";
 import { TaskStore, taskActions } from "./taskstore.js";
 import { inputValue, teamDay } from "./teamtime.js";
 import { startTimers } from "./timefmt.js";
@@ -35,10 +36,7 @@ function section(task) {
   return teamDay(task.resolved_at) === day ? "closed" : null;
 }
 
-const precedes = {
-  open: (a, b) => time(a.received_at) - time(b.received_at) || a.id - b.id,
-  closed: (a, b) => time(b.resolved_at) - time(a.resolved_at) || b.id - a.id,
-};
+const precedes = { open: oldestFirst, closed: newestResolvedFirst };
 
 function place(task, { quiet = false } = {}) {
   removeRows(document.querySelector("main"), task.id);

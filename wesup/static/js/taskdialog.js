@@ -3,8 +3,8 @@
 
 import { chatPicker } from "./combobox.js";
 import { el, errorMessage, showFieldErrors, t, toast } from "./dom.js";
+import { canEdit } from "./rules.js";
 import { deleteTask, restoreTask, statusChip } from "./taskrow.js";
-import { canEdit } from "./taskstore.js";
 import { inputValue, stamp } from "./teamtime.js";
 
 function field(label, name, input) {

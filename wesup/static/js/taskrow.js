@@ -2,9 +2,9 @@
 // Rows carry data-task-id; everything user-written goes in as text.
 
 import { el, errorMessage, t, toast } from "./dom.js";
-import { formatDuration, secondsBetween } from "./timefmt.js";
-import { canEdit } from "./taskstore.js";
+import { canEdit, summaryCounter } from "./rules.js";
 import { stamp } from "./teamtime.js";
+import { formatDuration, secondsBetween } from "./timefmt.js";
 
 // A status as a colored chip; a button when clicking it changes the task's status.
 export function statusChip(status, { current = false, onclick = null } = {}) {
@@ -135,7 +135,9 @@ export function renderRow(task, columns, ctx) {
   const classes = ["task"];
   if (task.resolved_at) classes.push("resolved");
   if (task.deleted) classes.push("deleted");
-  if (!task.resolved_at && task.status.category === "postponed") classes.push("postponed");
+  if (summaryCounter(task.resolved_at, task.status.category) === "postponed") {
+    classes.push("postponed");
+  }
   const row = el("tr", { class: classes.join(" "), dataset: { taskId: task.id } });
   for (const column of columns) {
     row.append(el("td", { class: `c-${column}` }, COLUMNS[column](task, ctx)));
@@ -163,5 +165,3 @@ export function highlight(row) {
   row.classList.add("changed");
   setTimeout(() => row.classList.remove("changed"), 2000);
 }
-
-export const time = (iso) => (iso ? Date.parse(iso) : Number.POSITIVE_INFINITY);

@@ -13,12 +13,6 @@ const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 export const byPosition = (a, b) => a.position - b.position || a.id - b.id;
 export const byName = (a, b) => a.name.localeCompare(b.name) || a.id - b.id;
 
-// Agents edit their own tasks, leads and admins every task, viewers none; deleted ones nobody.
-export function canEdit(me, task) {
-  if (task.deleted) return false;
-  return Boolean(me.can_edit_every || (me.can_write && task.agent.id === me.id));
-}
-
 export class TaskStore {
   constructor({ statuses = [], chats = [] } = {}) {
     this.known = new Map();

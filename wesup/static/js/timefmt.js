@@ -1,25 +1,18 @@
 // Durations and times, worded as the server words them (wesup/timeutil.py format_duration).
 
+import { DURATION_UNITS, formatDuration as worded } from "./rules.js";
+
+// The page's words for the units (<html data-unit-day ...>), in the reader's language.
 const units = () => {
   const el = document.documentElement;
   return {
-    d: el.dataset.unitDay || "d",
-    h: el.dataset.unitHour || "h",
-    min: el.dataset.unitMinute || "min",
+    days: el.dataset.unitDay || DURATION_UNITS.days,
+    hours: el.dataset.unitHour || DURATION_UNITS.hours,
+    minutes: el.dataset.unitMinute || DURATION_UNITS.minutes,
   };
 };
 
-export function formatDuration(seconds) {
-  const u = units();
-  const totalMinutes = Math.max(0, Math.floor(seconds / 60));
-  const totalHours = Math.floor(totalMinutes / 60);
-  const minutes = totalMinutes % 60;
-  const days = Math.floor(totalHours / 24);
-  const hours = totalHours % 24;
-  if (days) return `${days} ${u.d} ${hours} ${u.h}`;
-  if (hours) return `${hours} ${u.h} ${minutes} ${u.min}`;
-  return `${minutes} ${u.min}`;
-}
+export const formatDuration = (seconds) => worded(seconds, units());
 
 export function secondsBetween(fromIso, toIso) {
   const end = toIso ? new Date(toIso) : new Date();

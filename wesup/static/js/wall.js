@@ -4,12 +4,14 @@
 // from it after each change, so a snapshot reload after a "reload" message renders exactly
 // like the first load. Live events come through live.js. Text goes in with textContent only.
 //
-// On shift (mirrors wesup/wall/service.py): has open tasks, or resolved one today, or is an
-// agent with WeSup open now.
+// Who is on shift and what each lane holds is rules.js wallLanes, the rule the server's
+// snapshot follows too (wesup/rules.py): has open tasks, or resolved one today, or is an agent
+// with WeSup open now.
 
 import { el as make } from "./dom.js";
 import { directoryKinds, taskKinds } from "./enums.js";
 import { acceptTask, startLive } from "./live.js";
+import { wallLanes } from "./rules.js";
 import { formatDuration } from "./timefmt.js";
 
 const body = document.body;
@@ -30,7 +32,7 @@ const model = {
   tasks: new Map(), // id -> task (open, resolved today, or gone: the classifier decides)
   online: [], // [{id, name}]
   shiftAgentIds: new Set(),
-  dayStart: 0,
+  dayStart: "", // ISO: the team's midnight that began today (resolved-today counts)
   dayEnd: 0,
   skew: 0, // server clock minus this screen's clock, ms: a TV's clock may be off
 };
@@ -54,7 +56,7 @@ function load(snapshot) {
   }
   model.online = snapshot.online || [];
   model.shiftAgentIds = new Set(snapshot.shift_agent_ids || []);
-  model.dayStart = Date.parse(snapshot.day_start);
+  model.dayStart = snapshot.day_start;
   model.dayEnd = Date.parse(snapshot.day_end);
   model.skew = Date.parse(snapshot.now) - Date.now();
   clearTimeout(rolloverTimer);
@@ -91,37 +93,8 @@ const onStatus = onDirectory("status", (status, entry) => ({
   category: entry.category,
 }));
 
-function buildLanes() {
-  const lanes = new Map();
-  const lane = (agent) => {
-    if (!lanes.has(agent.id)) {
-      lanes.set(agent.id, { agent, open: [], postponed: [], resolved: 0 });
-    }
-    return lanes.get(agent.id);
-  };
-  for (const task of model.tasks.values()) {
-    if (task.deleted) continue;
-    if (!task.resolved_at) {
-      const target = lane(task.agent);
-      (task.status.category === "postponed" ? target.postponed : target.open).push(task);
-    } else if (Date.parse(task.resolved_at) >= model.dayStart) {
-      lane(task.agent).resolved += 1;
-    }
-  }
-  for (const person of model.online) {
-    if (model.shiftAgentIds.has(person.id)) lane(person);
-  }
-  const oldestFirst = (a, b) => Date.parse(a.received_at) - Date.parse(b.received_at) || a.id - b.id;
-  const result = [...lanes.values()];
-  for (const item of result) {
-    item.open.sort(oldestFirst);
-    item.postponed.sort(oldestFirst);
-  }
-  return result.sort(
-    (a, b) => a.agent.name.localeCompare(b.agent.name, undefined, { sensitivity: "base" }) ||
-      a.agent.id - b.agent.id,
-  );
-}
+const buildLanes = () =>
+  wallLanes(model.tasks.values(), model.online, model.shiftAgentIds, model.dayStart);
 
 // --- drawing -------------------------------------------------------------------------------
 
@@ -158,7 +131,7 @@ function laneElement(lane, onlineIds) {
   const counts = el("div", "lane-counts");
   counts.append(
     el("span", "count count-open", fill(words.labelOpen, { n: lane.open.length })),
-    el("span", "count count-resolved", fill(words.labelResolved, { n: lane.resolved })),
+    el("span", "count count-resolved", fill(words.labelResolved, { n: lane.resolved.length })),
   );
   head.append(name, counts);
   section.append(head, cardList(lane.open, false));
@@ -248,7 +221,7 @@ function renderSummary(lanes) {
   for (const lane of lanes) {
     total.open += lane.open.length;
     total.postponed += lane.postponed.length;
-    total.resolved += lane.resolved;
+    total.resolved += lane.resolved.length;
   }
   summaryBox.replaceChildren(
     el("span", "count count-open", fill(words.labelOpen, { n: total.open })),

@@ -1,0 +1,86 @@
+// static/js/rules.js against the case tables the Python rules pass (tests/rules/*.json).
+
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+
+import {
+  canEdit,
+  countSummary,
+  formatDuration,
+  inPeriod,
+  onShift,
+  summaryCounter,
+  wallLanes,
+} from "../../wesup/static/js/rules.js";
+import { cases, table } from "./tables.js";
+
+const ids = (tasks) => tasks.map((task) => task.id);
+
+describe("inPeriod", () => {
+  for (const [name, c] of cases("in_period")) {
+    test(name, () => {
+      assert.equal(inPeriod(c.received_at, c.resolved_at, c.start, c.end), c.in);
+    });
+  }
+});
+
+describe("summaryCounter", () => {
+  for (const [name, c] of cases("summary")) {
+    test(name, () => assert.equal(summaryCounter(c.resolved_at, c.category), c.counter));
+  }
+  test("countSummary adds up the table", () => {
+    const { cases: rows, totals } = table("summary");
+    const tasks = rows.map((c) => ({ resolved_at: c.resolved_at, status: { category: c.category } }));
+    assert.deepEqual(countSummary(tasks), totals);
+  });
+});
+
+describe("canEdit", () => {
+  for (const [name, c] of cases("can_edit")) {
+    test(name, () => {
+      const me = { id: 1, ...c.who };
+      const task = { agent: { id: c.own ? 1 : 2 }, deleted: c.deleted };
+      assert.equal(canEdit(me, task), c.may_edit);
+    });
+  }
+});
+
+describe("onShift", () => {
+  for (const [name, c] of cases("on_shift")) {
+    test(name, () => {
+      const facts = {
+        holdsOpen: c.holds_open,
+        resolvedToday: c.resolved_today,
+        online: c.online,
+        shiftAgent: c.shift_agent,
+      };
+      assert.equal(onShift(facts), c.on_shift);
+    });
+  }
+});
+
+describe("wallLanes", () => {
+  for (const [name, c] of cases("wall_lanes")) {
+    test(name, () => {
+      const lanes = wallLanes(c.tasks, c.online, c.shift_agent_ids, c.day_start);
+      assert.deepEqual(
+        lanes.map((lane) => ({
+          agent: lane.agent.id,
+          open: ids(lane.open),
+          postponed: ids(lane.postponed),
+          resolved: ids(lane.resolved),
+        })),
+        c.lanes,
+      );
+    });
+  }
+});
+
+describe("formatDuration", () => {
+  for (const [name, c] of cases("format_duration")) {
+    test(`${name}: ${c.seconds} s`, () => {
+      const text = c.units ? formatDuration(c.seconds, c.units) : formatDuration(c.seconds);
+      assert.equal(text, c.text);
+    });
+  }
+});

@@ -1,0 +1,175 @@
+"""The shared rules against their case tables (tests/rules/*.json).
+
+tests/js/ runs the same tables against static/js/rules.js, so a case changed here changes
+there too: the server and the pages cannot come to disagree without a test failing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from tests.conftest import make_task, make_user, set_task_times
+from wesup import rules
+from wesup.models import User
+from wesup.tasks import service
+from wesup.timeutil import Period, format_duration
+
+TABLES = Path(__file__).resolve().parent / "rules"
+
+
+def cases(name: str) -> list[Any]:
+    """The cases of one table, each named after its `name` (or its position)."""
+    table = json.loads((TABLES / f"{name}.json").read_text(encoding="utf-8"))
+    return [
+        pytest.param(case, id=str(case.get("name", index)))
+        for index, case in enumerate(table["cases"])
+    ]
+
+
+def at(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def ids(tasks: list[dict[str, Any]]) -> list[int]:
+    return [task["id"] for task in tasks]
+
+
+# --- period membership ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", cases("in_period"))
+def test_in_period(case):
+    got = rules.in_period(
+        at(case["received_at"]), at(case["resolved_at"]), at(case["start"]), at(case["end"])
+    )
+    assert got is case["in"]
+
+
+PERIODS = [param for param in cases("in_period") if "period" in param.values[0]]
+
+
+@pytest.mark.parametrize("case", PERIODS)
+def test_the_tables_bounds_are_the_team_days_midnights(case):
+    """The instants in the table are what timeutil.Period makes of those days in that zone."""
+    period = case["period"]
+    app = Flask(__name__)
+    app.config["TIMEZONE"] = period["zone"]
+    with app.app_context():
+        days = Period(date.fromisoformat(period["from"]), date.fromisoformat(period["to"]))
+        assert (days.start, days.end) == (at(case["start"]), at(case["end"]))
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """A period given by its instants, as tasks_in_period reads it."""
+
+    start: datetime
+    end: datetime
+
+
+def test_the_sql_selects_what_in_period_says(app):
+    """tasks_in_period's query and rules.in_period agree on every case of the table."""
+    agent = make_user(app, "alice")
+    placed = []
+    for param in cases("in_period"):
+        case = param.values[0]
+        task = make_task(app, agent, case["name"])
+        set_task_times(
+            app, task.id, received_at=at(case["received_at"]), resolved_at=at(case["resolved_at"])
+        )
+        placed.append((case, task.id))
+    with app.app_context():
+        for case, task_id in placed:
+            period = Bounds(at(case["start"]), at(case["end"]))
+            found = {task.id for task in service.tasks_in_period(period)}  # type: ignore[arg-type]
+            assert (task_id in found) is case["in"], case["name"]
+
+
+# --- summary counts ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", cases("summary"))
+def test_summary_counter(case):
+    assert rules.summary_counter(at(case["resolved_at"]), case["category"]) == case["counter"]
+
+
+def test_the_summary_line_adds_up_the_table():
+    table = json.loads((TABLES / "summary.json").read_text(encoding="utf-8"))
+    tasks = [
+        SimpleNamespace(
+            resolved_at=at(case["resolved_at"]), status=SimpleNamespace(category=case["category"])
+        )
+        for case in table["cases"]
+    ]
+    assert service.summary(tasks) == table["totals"]  # type: ignore[arg-type]
+
+
+# --- who may edit --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", cases("can_edit"))
+def test_can_edit(case):
+    who = case["who"]
+    reader = User(id=1, role=who["role"])
+    # the table's reader is what tasks/views.py me() tells the page about that role
+    assert (reader.works_tasks, reader.can_edit_every_task) == (
+        who["works_tasks"],
+        who["can_edit_every"],
+    )
+    got = rules.can_edit(
+        works_tasks=who["works_tasks"],
+        can_edit_every=who["can_edit_every"],
+        own=case["own"],
+        deleted=case["deleted"],
+    )
+    assert got is case["may_edit"]
+    task = SimpleNamespace(agent_id=1 if case["own"] else 2, deleted_at=None)
+    if case["deleted"]:
+        task.deleted_at = datetime.fromisoformat("2024-03-10T07:00:00Z")
+    assert service.can_edit(reader, task) is case["may_edit"]  # type: ignore[arg-type]
+
+
+# --- the wall ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", cases("on_shift"))
+def test_on_shift(case):
+    got = rules.on_shift(
+        holds_open=case["holds_open"],
+        resolved_today=case["resolved_today"],
+        online=case["online"],
+        shift_agent=case["shift_agent"],
+    )
+    assert got is case["on_shift"]
+
+
+@pytest.mark.parametrize("case", cases("wall_lanes"))
+def test_wall_lanes(case):
+    lanes = rules.wall_lanes(
+        case["tasks"], case["online"], case["shift_agent_ids"], at(case["day_start"])
+    )
+    assert [
+        {
+            "agent": lane["agent"]["id"],
+            "open": ids(lane["open"]),
+            "postponed": ids(lane["postponed"]),
+            "resolved": ids(lane["resolved"]),
+        }
+        for lane in lanes
+    ] == case["lanes"]
+
+
+# --- durations -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", cases("format_duration"))
+def test_format_duration(case):
+    assert format_duration(case["seconds"], **case.get("units", {})) == case["text"]

@@ -1,0 +1,97 @@
+// The rules the pages restate from the server, as pure functions of plain data: no document,
+// no window, no clock. wesup/rules.py (and timeutil.format_duration) say the same in Python;
+// tests/rules/*.json hold the cases both must pass (tests/js/ here, tests/test_rules.py there).
+// Times are ISO 8601 strings, as the server sends them.
+
+const instant = (iso) => Date.parse(iso);
+
+// A task belongs to every moment it was open: received before the period [start, end) ends,
+// and not resolved before it starts. Yesterday's unresolved task is on today's board.
+export function inPeriod(receivedAt, resolvedAt, start, end) {
+  return instant(receivedAt) < instant(end) && (!resolvedAt || instant(resolvedAt) >= instant(start));
+}
+
+export const SUMMARY_COUNTERS = ["open", "postponed", "resolved"];
+
+// Which counter of the summary line a task adds to: resolved, postponed or open.
+export function summaryCounter(resolvedAt, category) {
+  if (resolvedAt) return "resolved";
+  return category === "postponed" ? "postponed" : "open";
+}
+
+// The summary line of a list of tasks: {open, postponed, resolved}.
+export function countSummary(tasks) {
+  const counts = Object.fromEntries(SUMMARY_COUNTERS.map((name) => [name, 0]));
+  for (const task of tasks) counts[summaryCounter(task.resolved_at, task.status.category)] += 1;
+  return counts;
+}
+
+// Agents edit their own tasks, leads and admins every task, viewers none; a deleted task
+// nobody (a lead restores it first). `me` is what the page knows of the reader.
+export function canEdit(me, task) {
+  if (task.deleted) return false;
+  return Boolean(me.can_edit_every || (me.works_tasks && task.agent.id === me.id));
+}
+
+// Who gets a lane on the wall: a person with open tasks, or who resolved one today, or an
+// agent with WeSup open now. Leads merely online get none: they are not taking requests.
+export function onShift({ holdsOpen, resolvedToday, online, shiftAgent }) {
+  return Boolean(holdsOpen || resolvedToday || (online && shiftAgent));
+}
+
+// Lanes go by name, case aside, in the reader's collation, then by id.
+export const byLaneOrder = (a, b) =>
+  a.name.localeCompare(b.name, undefined, { sensitivity: "base" }) || a.id - b.id;
+
+// Cards and rows by the time the request arrived; the same moment by id.
+export const oldestFirst = (a, b) => instant(a.received_at) - instant(b.received_at) || a.id - b.id;
+
+// Tasks resolved most recently first; the same moment by id, the higher first.
+export const newestResolvedFirst = (a, b) =>
+  instant(b.resolved_at) - instant(a.resolved_at) || b.id - a.id;
+
+// One lane per person on shift, by name: {agent, open, postponed, resolved}, open and postponed
+// cards oldest first, tasks resolved since dayStart newest first. `online` is [{id, name}];
+// `shiftAgentIds` are the people whose being online puts them on shift.
+export function wallLanes(tasks, online, shiftAgentIds, dayStart) {
+  const lanes = new Map();
+  const lane = (agent) => {
+    if (!lanes.has(agent.id)) lanes.set(agent.id, { agent, open: [], postponed: [], resolved: [] });
+    return lanes.get(agent.id);
+  };
+  for (const task of tasks) {
+    if (task.deleted || (task.resolved_at && instant(task.resolved_at) < instant(dayStart))) continue;
+    lane(task.agent)[summaryCounter(task.resolved_at, task.status.category)].push(task);
+  }
+  const onlineIds = new Set(online.map((person) => person.id));
+  for (const person of online) lane(person);
+  const shiftAgents = new Set(shiftAgentIds);
+  const shown = [...lanes.values()].filter((item) =>
+    onShift({
+      holdsOpen: item.open.length + item.postponed.length > 0,
+      resolvedToday: item.resolved.length > 0,
+      online: onlineIds.has(item.agent.id),
+      shiftAgent: shiftAgents.has(item.agent.id),
+    }),
+  );
+  for (const item of shown) {
+    item.open.sort(oldestFirst);
+    item.postponed.sort(oldestFirst);
+    item.resolved.sort(newestResolvedFirst);
+  }
+  return shown.sort((a, b) => byLaneOrder(a.agent, b.agent));
+}
+
+export const DURATION_UNITS = { days: "d", hours: "h", minutes: "min" };
+
+// "1 h 12 min": minutes under an hour, hours and minutes under a day, days and hours beyond.
+export function formatDuration(seconds, units = DURATION_UNITS) {
+  const totalMinutes = Math.max(0, Math.floor(seconds / 60));
+  const totalHours = Math.floor(totalMinutes / 60);
+  const minutes = totalMinutes % 60;
+  const days = Math.floor(totalHours / 24);
+  const hours = totalHours % 24;
+  if (days) return `${days} ${units.days} ${hours} ${units.hours}`;
+  if (hours) return `${hours} ${units.hours} ${minutes} ${units.minutes}`;
+  return `${minutes} ${units.minutes}`;
+}
