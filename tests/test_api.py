@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import (
+from tests.builders import (
     assert_refused,
     db_state,
     make_chat,

@@ -7,7 +7,7 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
-from tests.conftest import PASSWORD, Auth, assert_refused, db_state, make_user, signed_in
+from tests.builders import PASSWORD, Auth, assert_refused, db_state, make_user, signed_in
 from wesup import users
 from wesup.enums import Role
 from wesup.extensions import db

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import Auth, db_state, make_user
+from tests.builders import Auth, db_state, make_user
 from wesup.enums import Role
 from wesup.extensions import db
 from wesup.models import User

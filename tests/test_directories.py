@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import (
+from tests.builders import (
     assert_refused,
     db_state,
     event_kinds,

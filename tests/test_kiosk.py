@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import db_state, make_chat, make_task, make_user, signed_in
+from tests.builders import db_state, make_chat, make_task, make_user, signed_in
 from wesup import kiosk as kiosks
 from wesup import sockets
 from wesup.enums import Role

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import (
+from tests.builders import (
     assert_refused,
     db_state,
     make_chat,

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.conftest import make_task, set_task_times, signed_in, status_named
+from tests.builders import make_task, set_task_times, signed_in, status_named
 from wesup.models import User, utcnow
 
 NEW_YORK = {"TIMEZONE": "America/New_York"}

@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.conftest import (
+from tests.builders import (
     Auth,
     assert_refused,
     db_state,

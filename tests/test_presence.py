@@ -7,7 +7,7 @@ import re
 import time
 from typing import Any
 
-from tests.conftest import signed_in
+from tests.builders import signed_in
 from wesup.enums import Role
 from wesup.extensions import live_state
 from wesup.presence import Presence, SharedPresence

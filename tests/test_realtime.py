@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import (
+from tests.builders import (
     Auth,
     live_events,
     make_chat,

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from tests.conftest import Auth, make_task, make_user, signed_in, status_named
+from tests.builders import Auth, make_task, make_user, signed_in, status_named
 from wesup.directories import service as directories
 from wesup.enums import Role
 from wesup.events import ReplayTooOld, latest_seq, replay_after

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.conftest import make_task, make_user, set_task_times
+from tests.builders import make_task, make_user, set_task_times
 from wesup import rules
 from wesup.models import User
 from wesup.tasks import service

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from tests.conftest import event_kinds, make_chat, make_task, make_user, status_named, task_json
+from tests.builders import event_kinds, make_chat, make_task, make_user, status_named, task_json
 from wesup.directories import service as directories
 from wesup.enums import Role
 from wesup.errors import Conflict, Forbidden, NotFound, ValidationFailed

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from tests.conftest import (
+from tests.builders import (
     Auth,
     make_chat,
     make_task,

@@ -74,7 +74,7 @@ def _enable_sqlite_wal(app: Flask) -> None:
     with app.app_context():
 
         @sa.event.listens_for(db.engine, "connect")
-        def _pragmas(dbapi_connection, _record) -> None:
+        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             # With WAL, NORMAL still never corrupts the database; it skips an fsync per commit.

@@ -1,5 +1,7 @@
 """Extensions created once and bound to the app in create_app()."""
 
+from typing import TYPE_CHECKING
+
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import Babel
@@ -29,6 +31,13 @@ class Base(so.DeclarativeBase):
 # A request commits once, at its end, then serializes what it wrote: expiring everything on
 # commit would only reload the same rows for the response.
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+if TYPE_CHECKING:  # db.Model is made at run time; to the type checker it is a Base
+
+    class Model(Base):
+        __abstract__ = True
+
+else:
+    Model = db.Model
 migrate = Migrate()
 login_manager = LoginManager()
 socketio = SocketIO()

@@ -12,7 +12,7 @@ from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from wesup.enums import WORKS_TASKS, Role
-from wesup.extensions import db
+from wesup.extensions import Model
 
 
 def utcnow() -> datetime:
@@ -42,7 +42,7 @@ class UTCDateTime(sa.types.TypeDecorator):
         return value.astimezone(UTC)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -94,7 +94,7 @@ class User(UserMixin, db.Model):
         return {"id": self.id, "name": self.name}
 
 
-class Chat(db.Model):
+class Chat(Model):
     """A team chat that requests come from."""
 
     __tablename__ = "chats"
@@ -113,7 +113,7 @@ class Chat(db.Model):
         }
 
 
-class Status(db.Model):
+class Status(Model):
     """A stage of a task, with a color for the chips and a category for its meaning."""
 
     __tablename__ = "statuses"
@@ -136,7 +136,7 @@ class Status(db.Model):
         }
 
 
-class Task(db.Model):
+class Task(Model):
     """One request from a chat, owned by an agent, moving through statuses."""
 
     __tablename__ = "tasks"
@@ -189,7 +189,7 @@ class Task(db.Model):
         }
 
 
-class Comment(db.Model):
+class Comment(Model):
     __tablename__ = "comments"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -210,7 +210,7 @@ class Comment(db.Model):
         }
 
 
-class TaskEvent(db.Model):
+class TaskEvent(Model):
     """The audit log and the live feed: every change, numbered by a strictly increasing seq.
 
     Task events carry the task's agent so that replay can send each page only what it
@@ -242,7 +242,7 @@ class TaskEvent(db.Model):
         }
 
 
-class KioskToken(db.Model):
+class KioskToken(Model):
     """A read-only link for the wall-board TV; revoking it cuts its sockets at once."""
 
     __tablename__ = "kiosk_tokens"

@@ -46,7 +46,8 @@ class SharedPresence:
         try:
             for key in self._redis.scan_iter(match=self.PREFIX + "*", count=100):
                 if key != self.key:
-                    found.update({int(uid): name for uid, name in self._redis.hgetall(key).items()})
+                    people = self._redis.hgetall(key).items()
+                    found.update({int(uid): str(name) for uid, name in people})
         except redis.RedisError:
             log.warning("presence: Redis unreachable; showing this process's people only")
         return found

@@ -27,6 +27,12 @@ KIOSK_REVOKED = "kiosk_revoked"  # the refusal reason a revoked kiosk's page rec
 HOUSEKEEPING_SECONDS = 10
 
 
+def current_sid() -> str:
+    """The Socket.IO id of the socket whose message is being handled (Flask-SocketIO sets it
+    on the request)."""
+    return request.sid  # type: ignore[attr-defined]
+
+
 def announce_presence(state: SocketState) -> None:
     """Tell every board who is online now."""
     online = state.presence.online()
@@ -42,7 +48,7 @@ def socket_user() -> User | None:
     if current_user.is_authenticated:
         return current_user
     if session.get("kiosk_id") is not None and current_kiosk() is None:
-        socketio.server.disconnect(request.sid, namespace="/")
+        socketio.server.disconnect(current_sid(), namespace="/")
     return None
 
 
@@ -87,22 +93,22 @@ def on_connect(auth: Any = None) -> bool:
         try:
             missed = events.replay_after(since, agent_id=user_id, board=board)
         except events.ReplayTooOld as exc:
-            socketio.emit("reload", {"reason": str(exc)}, to=request.sid)
+            socketio.emit("reload", {"reason": str(exc)}, to=current_sid())
         else:
-            socketio.emit("replay", {"events": missed, "seq": replayed_up_to}, to=request.sid)
+            socketio.emit("replay", {"events": missed, "seq": replayed_up_to}, to=current_sid())
 
     # Bookkeeping last: a connect that failed above never leaves a count behind.
     _start_housekeeping(state)
     announced = False
     if kiosk_id is not None:
-        state.kiosk_sockets.add(request.sid, kiosk_id)
+        state.kiosk_sockets.add(current_sid(), kiosk_id)
     elif current_user.works_tasks and state.presence.join(
-        request.sid, current_user.id, current_user.name
+        current_sid(), current_user.id, current_user.name
     ):
         announce_presence(state)  # viewers watch; only people who work tasks count as online
         announced = True
     if board and not announced:  # the announcement already reached this board socket
-        socketio.emit("presence", {"online": state.presence.online()}, to=request.sid)
+        socketio.emit("presence", {"online": state.presence.online()}, to=current_sid())
     return True
 
 
@@ -110,8 +116,8 @@ def on_connect(auth: Any = None) -> bool:
 def on_disconnect(*_: Any) -> None:
     """Counts the socket out of presence; tells the boards when a person's last tab went."""
     state = live_state.current
-    state.kiosk_sockets.remove(request.sid)
-    if state.presence.leave(request.sid):
+    state.kiosk_sockets.remove(current_sid())
+    if state.presence.leave(current_sid()):
         announce_presence(state)
 
 
@@ -145,7 +151,8 @@ def _start_housekeeping(state: SocketState) -> None:
     if not current_app.config.get("MESSAGE_QUEUE") or state.housekeeping_running:
         return
     state.housekeeping_running = True
-    socketio.start_background_task(_housekeeping_forever, current_app._get_current_object())
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the real app
+    socketio.start_background_task(_housekeeping_forever, app)
 
 
 def _housekeeping_forever(app: Flask) -> None:

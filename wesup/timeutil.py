@@ -68,12 +68,13 @@ def parse_period(first: str | None, last: str | None) -> Period:
             parsed[name] = None
             continue
         try:
-            parsed[name] = date.fromisoformat(raw)
+            day = date.fromisoformat(raw)
         except ValueError:
             errors[name] = _("Use the date format YYYY-MM-DD.")
-        else:
-            if not FIRST_DAY <= parsed[name] <= LAST_DAY:
-                errors[name] = _("Use a date between years 1 and 9999.")
+            continue
+        parsed[name] = day
+        if not FIRST_DAY <= day <= LAST_DAY:
+            errors[name] = _("Use a date between years 1 and 9999.")
     if errors:
         raise ValidationFailed(_("The period is not valid."), errors)
     start = parsed["from"] or parsed["to"] or today()

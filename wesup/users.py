@@ -82,7 +82,7 @@ def create_user(actor: User | None, data: dict[str, Any]) -> User:
     name = validate.text(data, "name", errors, max_length=120, required=True)
     role = validate.choice(data, "role", errors, ROLES) or Role.AGENT
     password = _password(data, errors, required=True)
-    if errors:
+    if errors or login is None or name is None or password is None:
         raise ValidationFailed(_("The person was not saved."), errors)
     user = User(login=login, name=name, role=role, active=True)
     user.set_password(password)
@@ -117,7 +117,7 @@ def update_user(actor: User | None, user_id: int, data: dict[str, Any]) -> User:
     if errors:
         raise ValidationFailed(_("The person was not saved."), errors)
     deactivated = user.active and not active
-    user.login = login
+    user.login = login or user.login
     user.name = name or user.name
     user.role = role
     user.active = active

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -47,7 +49,7 @@ def edit_user(user_id: int) -> ResponseReturnValue:
     person = users.get_user(user_id)
     errors: dict[str, str] = {}
     if request.method == "POST":
-        data = request.form.to_dict()
+        data: dict[str, Any] = request.form.to_dict()
         data["active"] = "active" in request.form
         try:
             users.update_user(current_user, user_id, data)

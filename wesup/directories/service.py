@@ -90,7 +90,8 @@ def _status_fields(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
 def _publish(kind: str, actor: User | None, entry: Chat | Status) -> dict[str, Any]:
     key = "chat" if isinstance(entry, Chat) else "status"
     snapshot = entry.to_dict()
-    events.publish(events.record(directory_kind(key, kind), actor, **{key: snapshot}))
+    data: dict[str, Any] = {key: snapshot}
+    events.publish(events.record(directory_kind(key, kind), actor, **data))
     return snapshot
 
 

@@ -278,7 +278,7 @@ def create_task(actor: User, data: dict[str, Any]) -> Task:
     if status is None and "status_id" not in errors:
         errors["status_id"] = _("Create a status of category 'new' first.")
     received_at = _parse_received_at(data, errors)
-    if errors:
+    if errors or status is None:
         raise ValidationFailed(_("The task was not saved."), errors)
 
     now = utcnow()

@@ -166,13 +166,14 @@ def _period_links(period: Period, filters: dict[str, int | None], deleted: bool)
     kept: dict[str, Any] = {key: value for key, value in filters.items() if value}
 
     def link(target: Period, *, show_deleted: bool = deleted) -> str:
-        extra = {"deleted": 1} if show_deleted else {}
-        return url_for(
-            "tasks.board",
-            **{"from": target.first.isoformat(), "to": target.last.isoformat()},
+        params: dict[str, Any] = {
+            "from": target.first.isoformat(),
+            "to": target.last.isoformat(),
             **kept,
-            **extra,
-        )
+        }
+        if show_deleted:
+            params["deleted"] = 1
+        return url_for("tasks.board", **params)
 
     def shifted(days: int) -> Period:
         try:

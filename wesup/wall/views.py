@@ -15,6 +15,7 @@ from flask_login import current_user, logout_user
 
 from wesup import kiosk as kiosks
 from wesup.errorpages import json_error, wants_json
+from wesup.extensions import login_manager
 from wesup.models import KioskToken
 from wesup.wall import bp, service
 
@@ -94,7 +95,7 @@ def board() -> ResponseReturnValue:
         return _open_kiosk_link(secret)
     viewer = _viewer(forget_revoked=True)
     if viewer is None:
-        return current_app.login_manager.unauthorized()
+        return login_manager.unauthorized()
     if viewer == "revoked":
         return _refused("revoked", 403)
     return render_template(

@@ -6,7 +6,7 @@ import { el, errorMessage, readJSON, t, toast } from "./dom.js";
 import { startLive } from "./live.js";
 import { startNotifier } from "./notify.js";
 import { TaskDialog } from "./taskdialog.js";
-import { directoryKinds } from "./enums.js";
+import { directoryKinds, eventKind } from "./enums.js";
 import { countSummary, inPeriod, oldestFirst } from "./rules.js";
 import { highlight, placeRow, removeRows, renderRow } from "./taskrow.js";
 import { TaskStore, byName, byPosition, taskActions } from "./taskstore.js";
@@ -171,7 +171,7 @@ const notifier = startNotifier({ me });
 startLive({
   view: "board",
   seq: page.seq,
-  on: store.handlers({ ...filterHandlers, "task.created": notifier.taskCreated }),
+  on: store.handlers({ ...filterHandlers, [eventKind("TASK_CREATED")]: notifier.taskCreated }),
   onPresence: showPresence,
   // Cut off, the page cannot know who is online: the list goes grey until the next connect.
   onConnection: (connected) => {

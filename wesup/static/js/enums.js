@@ -11,6 +11,13 @@ function all() {
   return enums;
 }
 
+// One event kind by its Python name, e.g. eventKind("TASK_CREATED") === "task.created".
+export function eventKind(name) {
+  const kind = (all().EventKind || {})[name];
+  if (!kind) throw new Error(`unknown event kind ${name}`);
+  return kind;
+}
+
 // Every event kind the log records, e.g. "task.created", "chat.archived".
 export const eventKinds = () => Object.values(all().EventKind || {});
 

@@ -4,6 +4,7 @@
 import { api } from "./api.js";
 import { enhanceChatSelect } from "./combobox.js";
 import { errorMessage, isTyping, readJSON, showFieldErrors, toast } from "./dom.js";
+import { eventKind } from "./enums.js";
 import { startLive } from "./live.js";
 import { startNotifier } from "./notify.js";
 import { TaskDialog } from "./taskdialog.js";
@@ -184,7 +185,7 @@ const notifier = startNotifier({ me });
 startLive({
   view: "board",
   seq: page.seq,
-  on: store.handlers({ "task.created": notifier.taskCreated }),
+  on: store.handlers({ [eventKind("TASK_CREATED")]: notifier.taskCreated }),
   reload,
 });
 

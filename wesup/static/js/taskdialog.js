@@ -3,6 +3,7 @@
 
 import { chatPicker } from "./combobox.js";
 import { el, errorMessage, showFieldErrors, t, toast } from "./dom.js";
+import { eventKind } from "./enums.js";
 import { canEdit } from "./rules.js";
 import { deleteTask, restoreTask, statusChip } from "./taskrow.js";
 import { inputValue, stamp } from "./teamtime.js";
@@ -21,9 +22,9 @@ function field(label, name, input) {
 export function timelineItem(message) {
   const changes = message.changes || {};
   const lines = [];
-  if (message.kind === "task.created") lines.push(t("tl_created"));
-  if (message.kind === "task.deleted") lines.push(t("tl_deleted"));
-  if (message.kind === "task.restored") lines.push(t("tl_restored"));
+  if (message.kind === eventKind("TASK_CREATED")) lines.push(t("tl_created"));
+  if (message.kind === eventKind("TASK_DELETED")) lines.push(t("tl_deleted"));
+  if (message.kind === eventKind("TASK_RESTORED")) lines.push(t("tl_restored"));
   if (changes.status) lines.push(t("tl_status", { from: changes.status[0], to: changes.status[1] }));
   if (changes.title) lines.push(t("tl_title", { from: changes.title[0], to: changes.title[1] }));
   if (changes.chat) {

@@ -1,0 +1,156 @@
+"""Small builders every test area uses: people, chats, tasks, signed-in browsers, and the
+"a refused request changes nothing" check. Each opens its own app context and returns a
+detached, loaded object (as CTFd's tests/helpers.py does)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.security import generate_password_hash
+
+from wesup.enums import Role
+from wesup.extensions import db
+from wesup.models import Chat, Status, Task, TaskEvent, User
+from wesup.tasks.service import create_task
+
+PASSWORD = "correct horse battery"
+# The app's hashing is deliberately slow; people made by the builders get a cheap hash of the
+# same password, so that signing in stays fast (the real hashing is tested through the service).
+PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+
+
+def _detached(app: Flask, obj: Any) -> Any:
+    db.session.refresh(obj)
+    db.session.expunge(obj)
+    return obj
+
+
+def make_user(
+    app: Flask, login: str = "agent", role: str = Role.AGENT, name: str | None = None
+) -> User:
+    with app.app_context():
+        user = User(login=login, name=name or login.title(), role=role, active=True)
+        user.password_hash = PASSWORD_HASH
+        db.session.add(user)
+        db.session.commit()
+        return _detached(app, user)
+
+
+def make_chat(app: Flask, name: str = "Acme support") -> Chat:
+    with app.app_context():
+        chat = Chat(name=name, note="")
+        db.session.add(chat)
+        db.session.commit()
+        return _detached(app, chat)
+
+
+def status_named(app: Flask, name: str) -> Status:
+    with app.app_context():
+        status = db.session.execute(sa.select(Status).where(Status.name == name)).scalar_one()
+        return _detached(app, status)
+
+
+def make_task(app: Flask, agent: User, title: str = "Printer offline", **data: Any) -> Task:
+    """Create through the service, as an agent would (records the event, broadcasts)."""
+    with app.app_context():
+        task = create_task(db.session.get(User, agent.id), {"title": title, **data})
+        return _detached(app, task)
+
+
+def set_task_times(app: Flask, task_id: int, **moments: datetime | None) -> None:
+    """Move a task's received_at / resolved_at, as if it had been logged and closed back then."""
+    with app.app_context():
+        task = db.session.get(Task, task_id)
+        for name, value in moments.items():
+            setattr(task, name, value)
+        db.session.commit()
+
+
+def task_json(app: Flask, task_id: int) -> dict[str, Any]:
+    """The task as the API shows it, read straight from the database."""
+    with app.app_context():
+        return db.session.get(Task, task_id).to_dict()
+
+
+def event_kinds(app: Flask) -> list[str]:
+    """Kinds in the event log, in seq order."""
+    with app.app_context():
+        return list(db.session.scalars(sa.select(TaskEvent.kind).order_by(TaskEvent.seq)))
+
+
+def db_state(app: Flask) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table: what a refused request must leave exactly as it was
+    (tasks, comments, directories, people, and the event log with its seqs)."""
+    with app.app_context(), db.engine.connect() as connection:
+        return {
+            table.name: [
+                tuple(row)
+                for row in connection.execute(table.select().order_by(*table.primary_key.columns))
+            ]
+            for table in db.metadata.sorted_tables
+        }
+
+
+def assert_refused(
+    app: Flask, send: Callable[[], Any], status: int, code: str | None = None
+) -> Any:
+    """A refused request answers `status` (with JSON error `code` when given) and leaves every
+    table as it was; returns the response for the checks a test adds."""
+    before = db_state(app)
+    response = send()
+    assert response.status_code == status, response.get_data(as_text=True)
+    if code is not None:
+        assert response.get_json()["error"]["code"] == code
+    assert db_state(app) == before
+    return response
+
+
+class Auth:
+    """Logs a Flask test client in and out, and carries its CSRF token for API calls."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+        self.csrf_token: str | None = None
+        self.user: User | None = None
+
+    def login(self, login: str = "agent", password: str = PASSWORD) -> Any:
+        page = self.client.get("/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.get_data(as_text=True))
+        response = self.client.post(
+            "/login",
+            data={"login": login, "password": password, "csrf_token": token.group(1)},
+        )
+        session = self.client.get("/api/session")  # 401 when the sign-in was refused
+        self.csrf_token = session.get_json()["csrf_token"] if session.status_code == 200 else None
+        return response
+
+    def headers(self) -> dict[str, str]:
+        return {"X-CSRFToken": self.csrf_token or ""}
+
+    def api(self, method: str, url: str, json: Any = None) -> Any:
+        return self.client.open(url, method=method, json=json, headers=self.headers())
+
+
+def signed_in(app: Flask, login: str = "agent", role: str = Role.AGENT) -> Auth:
+    """A new person, signed in on a browser of their own (a fresh test client).
+
+    The session is written the way Flask-Login writes it, which skips rendering and posting
+    the login form for every person of every test; tests/test_auth.py covers the form."""
+    auth = Auth(app.test_client())
+    auth.user = make_user(app, login, role=role)
+    with auth.client.session_transaction() as session:
+        session["_user_id"] = auth.user.get_id()
+        session["_fresh"] = True
+    auth.csrf_token = auth.client.get("/api/session").get_json()["csrf_token"]
+    return auth
+
+
+def live_events(sio: Any) -> list[dict[str, Any]]:
+    """The "event" messages a Socket.IO test client received since the last call."""
+    return [item["args"][0] for item in sio.get_received() if item["name"] == "event"]
