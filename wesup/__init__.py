@@ -34,6 +34,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.url_map.converters["int"] = RowIdConverter  # before any route: ids beyond a row's are 404
 
     configure(app, config)
+    app.before_request(errorpages.refuse_undecodable_query)  # first: other hooks read the query
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()))
     csrf.init_app(app)

@@ -6,7 +6,7 @@ from flask import Flask, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from wesup.errors import ServiceError
 from wesup.extensions import db
@@ -48,6 +48,18 @@ def service_error_response(error: ServiceError) -> ResponseReturnValue:
     if "current" in error.extra:
         body["current"] = error.extra["current"]
     return jsonify(body), error.status
+
+
+def refuse_undecodable_query() -> None:
+    """A query string that is not UTF-8 (`/login?next=/\\xff`) is a 400, before anything reads
+    it: Werkzeug decodes it strictly when request.args or request.full_path is first used, and
+    the UnicodeDecodeError would be a 500, even on the error page (its language form carries
+    full_path). Registered first, ahead of the CSRF check and every blueprint's hooks."""
+    try:
+        request.query_string.decode()
+    except UnicodeDecodeError:
+        request.query_string = b""  # so that the error page can still be drawn
+        raise BadRequest(_("The address is not valid UTF-8. Check the link.")) from None
 
 
 def init_app(app: Flask) -> None:

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from wesup import events, validate
+from wesup import events, names, validate
 from wesup.enums import StatusCategory, directory_kind
 from wesup.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from wesup.extensions import db
@@ -62,7 +62,7 @@ def _names(data: dict[str, Any], partial: bool) -> bool:
 def _chat_fields(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
     errors: dict[str, str] = {}
     fields = {
-        "name": validate.text(data, "name", errors, max_length=120, required=_names(data, partial)),
+        "name": validate.name(data, "name", errors, max_length=120, required=_names(data, partial)),
         "note": validate.text(data, "note", errors, max_length=1000),
     }
     if errors:
@@ -73,7 +73,7 @@ def _chat_fields(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
 def _status_fields(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
     errors: dict[str, str] = {}
     fields = {
-        "name": validate.text(data, "name", errors, max_length=64, required=_names(data, partial)),
+        "name": validate.name(data, "name", errors, max_length=64, required=_names(data, partial)),
         "color": validate.color(data, "color", errors),
         "category": validate.choice(data, "category", errors, CATEGORIES),
         "position": validate.integer(data, "position", errors),
@@ -96,15 +96,19 @@ def _publish(kind: str, actor: User | None, entry: Chat | Status) -> dict[str, A
 
 
 def _require_unique_name(model: type[Entry], name: str, exclude_id: int | None = None) -> None:
-    """Two active chats (or statuses) of one name could not be told apart in a picker.
+    """Two active chats (or statuses) that look alike could not be told apart in a picker:
+    names compare by their look-alike key (names.skeleton: case, Cyrillic «С» and Latin "C",
+    full-width letters, doubled spaces).
 
-    Compared in Python: SQLite's lower() folds only ASCII, and these lists are short.
+    Compared in Python: the key is not SQL, and these lists are short.
     """
+    key = names.skeleton(name)
     query = sa.select(model.id, model.name).where(model.archived_at.is_(None))
     for entry_id, name_taken in db.session.execute(query):
-        if entry_id != exclude_id and name_taken.casefold() == name.casefold():
+        if entry_id != exclude_id and names.skeleton(name_taken) == key:
             raise ValidationFailed(
-                _("The name is already used."), {"name": _("Another entry has this name.")}
+                _("The name is already used."),
+                {"name": _("Another entry looks the same: %(name)s", name=name_taken)},
             )
 
 
