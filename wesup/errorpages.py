@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Flask, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -84,6 +85,19 @@ def init_app(app: Flask) -> None:
         if wants_json():
             return json_error(status, error.description or error.name)
         return render_template("error.html", status=status, message=error.description), status
+
+    @app.errorhandler(sa.exc.IntegrityError)
+    def on_conflicting_write(error: sa.exc.IntegrityError) -> ResponseReturnValue:
+        """A write the database refused because another request changed the same rows at the
+        same moment (wesup/locks.py makes it rare): nothing was saved, so a 409, not a 500."""
+        db.session.rollback()
+        app.logger.warning("write refused by the database: %s", error.orig)
+        message = _(
+            "Somebody changed the same data at the same moment. Nothing was saved: try again."
+        )
+        if wants_json():
+            return json_error(409, message)
+        return render_template("error.html", status=409, message=message), 409
 
     @app.errorhandler(Exception)
     def on_unexpected(error: Exception) -> ResponseReturnValue:

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from wesup import events, names, validate
+from wesup import events, locks, names, validate
 from wesup.enums import StatusCategory, directory_kind
 from wesup.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from wesup.extensions import db
@@ -47,8 +47,13 @@ def statuses(*, include_archived: bool = False) -> list[Status]:
     return list(db.session.execute(query).scalars())
 
 
-def _get(model: type[Entry], entry_id: int) -> Entry:
-    entry = db.session.get(model, entry_id)
+def _get(model: type[Entry], entry_id: int, *, to_change: bool = False) -> Entry:
+    """An entry by id; `to_change` holds it (wesup/locks.py) against tasks being saved with
+    it at this moment, for the changes that must know whether it is in use."""
+    if to_change:
+        entry = locks.hold(model, entry_id, to_change=True)
+    else:
+        entry = db.session.get(model, entry_id)
     if entry is None:
         raise NotFound(_("Not found."))
     return entry
@@ -145,7 +150,7 @@ def update_chat(actor: User, chat_id: int, data: dict[str, Any]) -> Chat:
 def update_status(actor: User, status_id: int, data: dict[str, Any]) -> Status:
     """Renaming or recoloring a status recolors every task that has it, live."""
     _require_editor(actor)
-    status = _get(Status, status_id)
+    status = _get(Status, status_id, to_change=True)  # its category may change: is it in use?
     fields = _status_fields(data, partial=True)
     if "category" in fields and fields["category"] != status.category:
         if _in_use(status):
@@ -177,12 +182,12 @@ def _in_use(entry: Chat | Status) -> bool:
 
 def delete_chat(actor: User, chat_id: int) -> tuple[dict[str, Any], bool]:
     _require_editor(actor)
-    return _delete(actor, _get(Chat, chat_id))
+    return _delete(actor, _get(Chat, chat_id, to_change=True))
 
 
 def delete_status(actor: User, status_id: int) -> tuple[dict[str, Any], bool]:
     _require_editor(actor)
-    status = _get(Status, status_id)
+    status = _get(Status, status_id, to_change=True)
     _keep_a_new_status(status)
     return _delete(actor, status)
 
