@@ -162,7 +162,10 @@ def test_the_default_status_deleted_under_a_quick_add_is_no_500(app):
     assert_consistent(app, race.created)
 
 
-def test_without_the_locks_the_database_still_refuses_and_the_answer_is_409(app, monkeypatch):
+@pytest.mark.parametrize("through", ["api", "form"])
+def test_without_the_locks_the_database_still_refuses_and_the_answer_is_409(
+    app, monkeypatch, through
+):
     """The net under the locks: should a write break a constraint anyway, nothing is saved and
     the answer is a 409, not a 500. Here the locks are taken away and the chat is removed
     between the check and the insert, as a concurrent lead would."""
@@ -177,10 +180,14 @@ def test_without_the_locks_the_database_still_refuses_and_the_answer_is_409(app,
 
     monkeypatch.setattr(locks, "hold", lambda model, row_id, **_: db.session.get(model, row_id))
     monkeypatch.setattr(tasks_service, "_parse_received_at", removed_meanwhile)
-    with app.app_context():
-        without_the_chat = db_state(app)
+    without_the_chat = db_state(app)
     without_the_chat["chats"] = [row for row in without_the_chat["chats"] if row[0] != chat.id]
-    response = alice.api("POST", "/api/tasks", {"title": "VPN", "chat_id": chat.id})
+    body = {"title": "VPN", "chat_id": chat.id}
+    if through == "api":
+        response = alice.api("POST", "/api/tasks", body)
+        assert response.get_json()["error"]["code"] == "conflict"
+    else:  # the quick-add form without JavaScript: the error page says so
+        response = alice.client.post("/tasks/mine", data={**body, "csrf_token": alice.csrf_token})
+        assert "Ничего не сохранено" in response.get_data(as_text=True)
     assert response.status_code == 409
-    assert response.get_json()["error"]["code"] == "conflict"
     assert db_state(app) == without_the_chat  # the task was not saved, nor its event
