@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+import requests
 import sqlalchemy as sa
 from flask import Flask
 
@@ -60,11 +61,15 @@ class Writer(threading.Thread):
         number = 0
         while not self.stop.is_set() and number < 5000:  # bounded, whatever happens
             number += 1
-            response = self.agent.post(
-                "/api/tasks",
-                json={"title": f"Request {number}", "description": "x" * 500},
-                headers={"X-CSRFToken": self.agent.csrf_token},
-            )
+            try:
+                response = self.agent.post(
+                    "/api/tasks",
+                    json={"title": f"Request {number}", "description": "x" * 500},
+                    headers={"X-CSRFToken": self.agent.csrf_token},
+                )
+            except requests.RequestException as exc:  # the server is gone: say so, stop
+                self.failures.append(repr(exc))
+                return
             if response.status_code == 201:
                 self.committed.append(response.json()["task"]["id"])
             else:
@@ -121,6 +126,7 @@ def test_a_backup_taken_while_the_server_writes_restores_with_nothing_missing(tm
     finally:
         if writer is not None:
             writer.stop.set()
+            writer.join(timeout=30)
         server.stop()
         if restored is not None:
             restored.stop()
