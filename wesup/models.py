@@ -9,8 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_login import UserMixin
-from werkzeug.security import check_password_hash, generate_password_hash
 
+from wesup import passwords
 from wesup.enums import WORKS_TASKS, Role
 from wesup.extensions import Model
 
@@ -68,10 +68,10 @@ class User(UserMixin, Model):
         return f"{self.id}:{self.session_stamp}"
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = passwords.make(password)
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        return passwords.check(self.password_hash, password)
 
     @property
     def works_tasks(self) -> bool:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from wesup import realtime, validate
+from wesup import passwords, realtime, validate
 from wesup.config import write_private
 from wesup.enums import WORKS_TASKS, Role
 from wesup.errors import Forbidden, NotFound, ValidationFailed
@@ -137,16 +137,25 @@ def set_locale(user: User, locale: str | None) -> None:
     db.session.commit()
 
 
+def normalize_login(login: str) -> str:
+    """A login as typed at sign-in ("  Alice ") to the one stored ("alice")."""
+    return login.strip().lower()
+
+
 def authenticate(login: str, password: str) -> User | None:
-    """The active person with this login and password, or None."""
-    if "\x00" in login:  # no login holds one, and PostgreSQL refuses it in a query
+    """The active person with this login and password, or None.
+
+    Every answer costs one password check: an unknown or deactivated login is checked against
+    a dummy hash, so the time a refusal takes does not tell which logins exist."""
+    user = None
+    if "\x00" not in login:  # no login holds one, and PostgreSQL refuses it in a query
+        user = db.session.execute(
+            sa.select(User).where(User.login == normalize_login(login))
+        ).scalar_one_or_none()
+    if user is None or not user.active:
+        passwords.check_nobody(password)
         return None
-    user = db.session.execute(
-        sa.select(User).where(User.login == login.strip().lower())
-    ).scalar_one_or_none()
-    if user is None or not user.active or not user.check_password(password):
-        return None
-    return user
+    return user if user.check_password(password) else None
 
 
 # --- first run -----------------------------------------------------------------------------
