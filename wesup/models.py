@@ -53,6 +53,8 @@ class User(UserMixin, Model):
     active: so.Mapped[bool] = so.mapped_column(default=True)
     locale: so.Mapped[str | None] = so.mapped_column(sa.String(8))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    # Counts the times this person's sessions were ended (end_sessions): part of the stamp.
+    session_epoch: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses deactivated people
@@ -60,8 +62,18 @@ class User(UserMixin, Model):
 
     @property
     def session_stamp(self) -> str:
-        """Changes with the password, so a reset ends every session signed in before it."""
-        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+        """Changes with the password and with every end_sessions(), so a reset or a
+        deactivation ends every session and remember-me cookie signed in before it (a later
+        reactivation does not bring them back). Epoch 0 keeps the stamp sessions had before
+        the epoch existed, so upgrading signs nobody out."""
+        material = self.password_hash
+        if self.session_epoch:
+            material = f"{self.session_epoch}:{material}"
+        return hashlib.sha256(material.encode()).hexdigest()[:16]
+
+    def end_sessions(self) -> None:
+        """Every session and remember-me cookie signed in until now stops working."""
+        self.session_epoch = (self.session_epoch or 0) + 1
 
     def get_id(self) -> str:
         """What Flask-Login keeps in the session and the remember-me cookie."""

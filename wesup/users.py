@@ -122,7 +122,9 @@ def update_user(actor: User | None, user_id: int, data: dict[str, Any]) -> User:
     user.role = role
     user.active = active
     if password:
-        user.set_password(password)  # also ends the sessions signed in with the old one
+        user.set_password(password)
+    if deactivated or password:
+        user.end_sessions()  # a reactivation later does not revive them
     _commit_unless_login_taken()
     if deactivated or password:
         realtime.end_sessions(user.id)  # their open pages stop receiving at once
