@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 import pytest
@@ -303,6 +305,45 @@ def test_the_setup_link_creates_the_first_admin_once(app, client):
     assert setup_token(app) is None
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(User)) == 1
+
+
+def test_eight_people_posting_the_setup_link_at_once_make_one_admin(app):
+    """The check of the token passes for all of them; the database lets one through. The
+    others see the spent link, not a 500 and not an admin of their own."""
+    token = setup_token(app)
+    browsers = [app.test_client() for _ in range(8)]
+    csrf_tokens = [csrf_from(browser.get(f"/setup?token={token}")) for browser in browsers]
+    start = threading.Barrier(len(browsers))
+    answers: dict[int, Any] = {}
+
+    def post(number: int) -> None:
+        form = {
+            "token": token,
+            "login": f"admin{number}",
+            "name": f"Admin {number}",
+            "password": "a long admin password",
+            "csrf_token": csrf_tokens[number],
+        }
+        start.wait()
+        answers[number] = browsers[number].post(
+            "/setup", data=form, headers={"Accept-Language": "en"}
+        )
+
+    threads = [threading.Thread(target=post, args=(n,)) for n in range(len(browsers))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    statuses = sorted(answer.status_code for answer in answers.values())
+    assert statuses == [302] + [404] * 7
+    for answer in answers.values():
+        if answer.status_code == 404:
+            assert "This setup link is not valid" in answer.get_data(as_text=True)
+    with app.app_context():
+        admins = db.session.execute(db.select(User)).scalars().all()
+        assert len(admins) == 1 and admins[0].role == Role.ADMIN
+    assert setup_token(app) is None
 
 
 def test_the_same_token_is_printed_until_it_is_used(app):

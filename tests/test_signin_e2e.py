@@ -16,8 +16,9 @@ import redis
 import requests
 from werkzeug.security import generate_password_hash
 
-from tests.conftest import IN_CI
-from tests.server_process import PASSWORD, Browser, ServerProcess
+from tests.conftest import IN_CI, POSTGRES_URL
+from tests.server_process import CSRF_FIELD, PASSWORD, Browser, ServerProcess
+from tests.test_scaleout import reset_schema
 
 pytestmark = pytest.mark.e2e
 
@@ -121,3 +122,72 @@ def test_processes_on_one_redis_share_the_sign_in_counts(servers, tmp_path):
     # another login is still welcome on both
     a.create_user("bob", "agent")
     assert sign_in_form(Browser(b.url), "bob", PASSWORD).status_code == 302
+
+
+def postgres_url() -> str:
+    """The suite's PostgreSQL, emptied for run.py's migrations."""
+    if not POSTGRES_URL:
+        if IN_CI:
+            pytest.fail("CI=true but WESUP_TEST_DATABASE_URL is not set")
+        pytest.skip("WESUP_TEST_DATABASE_URL is not set")
+    reset_schema(POSTGRES_URL)
+    return POSTGRES_URL
+
+
+@pytest.mark.parametrize(
+    ("async_mode", "database"),
+    [
+        ("threading", "sqlite"),
+        ("eventlet", "sqlite"),
+        pytest.param("eventlet", "postgres", marks=pytest.mark.postgres),
+    ],
+)
+def test_the_setup_link_makes_one_admin_however_many_post_it_at_once(
+    servers, tmp_path, async_mode, database
+):
+    """Eight people open the printed link and press the button together: one admin."""
+    url = postgres_url() if database == "postgres" else None
+    server = start(servers, tmp_path / async_mode, async_mode=async_mode, database_url=url)
+    try:
+        path = server.setup_url().removeprefix(server.url)
+        token = path.split("token=", 1)[1]
+        people = [Browser(server.url) for _ in range(8)]
+        forms = []
+        for number, person in enumerate(people):
+            page = person.get(path).text
+            csrf = CSRF_FIELD.search(page).group(1)
+            forms.append(
+                {
+                    "token": token,
+                    "login": f"admin{number}",
+                    "name": f"Admin {number}",
+                    "password": PASSWORD,
+                    "csrf_token": csrf,
+                }
+            )
+        start_together = threading.Barrier(len(people))
+        answers: dict[int, requests.Response] = {}
+
+        def press(number: int) -> None:
+            start_together.wait()
+            answers[number] = people[number].post(
+                "/setup", data=forms[number], allow_redirects=False
+            )
+
+        threads = [threading.Thread(target=press, args=(n,)) for n in range(len(people))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+
+        assert sorted(answer.status_code for answer in answers.values()) == [302] + [404] * 7
+        for answer in answers.values():
+            if answer.status_code == 404:
+                assert "This setup link is not valid" in answer.text
+        listed = server.flask("user", "list").stdout.splitlines()
+        assert len(listed) == 1 and "\tadmin\t" in listed[0]
+        assert "Traceback" not in server.output()
+    finally:
+        if url:
+            server.stop()
+            reset_schema(url)

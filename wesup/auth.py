@@ -23,7 +23,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from wesup import loginlimits, users
 from wesup.errorpages import json_error, wants_json
-from wesup.errors import ServiceError
+from wesup.errors import Forbidden, ServiceError
 from wesup.extensions import db, login_manager
 from wesup.models import User
 
@@ -127,6 +127,8 @@ def setup() -> ResponseReturnValue:
     if request.method == "POST":
         try:
             admin = users.create_first_admin(token, request.form.to_dict())
+        except Forbidden:  # somebody else's setup got there first
+            return render_template("auth/first_run.html", invalid_link=True), 404
         except ServiceError as exc:
             errors = exc.fields or {"login": exc.message}
         else:

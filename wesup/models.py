@@ -106,6 +106,19 @@ class User(UserMixin, Model):
         return {"id": self.id, "name": self.name}
 
 
+class Installation(Model):
+    """One row, written with the first admin by the setup link (users.create_first_admin):
+    its fixed key lets a single setup commit, however many run at once."""
+
+    __tablename__ = "installation"
+    __table_args__ = (sa.CheckConstraint("id = 1", name="one_row"),)
+
+    THE_ONE = 1
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True, autoincrement=False)
+    set_up_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
+
+
 class Chat(Model):
     """A team chat that requests come from."""
 

@@ -16,7 +16,7 @@ from wesup.config import write_private
 from wesup.enums import WORKS_TASKS, Role
 from wesup.errors import Forbidden, NotFound, ValidationFailed
 from wesup.extensions import db
-from wesup.models import User
+from wesup.models import Installation, User, utcnow
 
 ROLES = tuple(role.value for role in Role)
 PASSWORD_MIN = 8
@@ -77,6 +77,15 @@ def _login(data: dict[str, Any], errors: dict[str, str], *, exclude: int | None)
 def create_user(actor: User | None, data: dict[str, Any]) -> User:
     """actor None means the CLI or the first-run setup, which act as the installation itself."""
     _require_admin(actor)
+    user = _new_user(data)
+    db.session.add(user)
+    _commit_unless_login_taken()
+    return user
+
+
+def _new_user(data: dict[str, Any]) -> User:
+    """A checked person with a hashed password, not yet in the session (hashing takes a
+    while: no transaction waits on it)."""
     errors: dict[str, str] = {}
     login = _login(data, errors, exclude=None)
     name = validate.text(data, "name", errors, max_length=120, required=True)
@@ -86,8 +95,6 @@ def create_user(actor: User | None, data: dict[str, Any]) -> User:
         raise ValidationFailed(_("The person was not saved."), errors)
     user = User(login=login, name=name, role=role, active=True)
     user.set_password(password)
-    db.session.add(user)
-    _commit_unless_login_taken()
     return user
 
 
@@ -191,8 +198,20 @@ def check_setup_token(candidate: str | None) -> bool:
 
 
 def create_first_admin(token: str | None, data: dict[str, Any]) -> User:
+    """The setup link's one admin. The installation row and the admin are committed together
+    and the row's key is fixed, so of several people posting the link at once (threads,
+    green threads, processes) one gets the admin and the others a spent link: the database
+    decides, not the check of the token that all of them passed."""
     if not check_setup_token(token):
         raise Forbidden(_("This setup link is no longer valid."))
-    user = create_user(None, {**data, "role": Role.ADMIN})
+    user = _new_user({**data, "role": Role.ADMIN})
+    db.session.add(Installation(id=Installation.THE_ONE, set_up_at=utcnow()))
+    try:
+        db.session.flush()  # waits here for anybody else's setup to commit or roll back
+    except sa.exc.IntegrityError as exc:
+        db.session.rollback()
+        raise Forbidden(_("This setup link is no longer valid.")) from exc
+    db.session.add(user)
+    _commit_unless_login_taken()
     _setup_token_path().unlink(missing_ok=True)
     return user
