@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -16,9 +19,9 @@ from wesup.extensions import db
 from wesup.models import Installation, User
 
 
-@pytest.mark.parametrize("url", database_urls())
-def test_migrations_match_the_models_and_go_down_again(url, tmp_path):
-    """run.py applies these: a model change without its migration would break real installs."""
+@contextmanager
+def empty_database(url: str | None, tmp_path: Path) -> Iterator[None]:
+    """An app context on an empty database: a new SQLite file, or an emptied PostgreSQL."""
     app = create_app(
         {
             "TESTING": True,
@@ -32,6 +35,13 @@ def test_migrations_match_the_models_and_go_down_again(url, tmp_path):
             with db.engine.begin() as connection:
                 connection.execute(sa.text("DROP SCHEMA public CASCADE"))
                 connection.execute(sa.text("CREATE SCHEMA public"))
+        yield
+
+
+@pytest.mark.parametrize("url", database_urls())
+def test_migrations_match_the_models_and_go_down_again(url, tmp_path):
+    """run.py applies these: a model change without its migration would break real installs."""
+    with empty_database(url, tmp_path):
         upgrade()
         with db.engine.connect() as connection:
             differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
@@ -46,19 +56,7 @@ def test_migrations_match_the_models_and_go_down_again(url, tmp_path):
 def test_an_installation_with_people_keeps_their_sessions_and_its_spent_setup(url, tmp_path):
     """Upgrading past the sign-in hardening signs nobody out (epoch 0 keeps the old stamp) and
     records the installation as set up."""
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test",
-            "ASYNC_MODE": "threading",
-            "DATABASE_URL": url or f"sqlite:///{tmp_path / 'migrated.sqlite3'}",
-        }
-    )
-    with app.app_context():
-        if url:
-            with db.engine.begin() as connection:
-                connection.execute(sa.text("DROP SCHEMA public CASCADE"))
-                connection.execute(sa.text("CREATE SCHEMA public"))
+    with empty_database(url, tmp_path):
         upgrade(revision="19e84d923e72")
         with db.engine.begin() as connection:
             connection.execute(

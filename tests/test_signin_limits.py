@@ -15,8 +15,17 @@ from wesup.extensions import db
 from wesup.models import User
 
 FEW = "3 per 15 minutes"
-WRONG = "not the password"
 MANY = "1000 per 15 minutes"
+WRONG = "not the password"
+FEW_PER_LOGIN = pytest.mark.parametrize(
+    "app_config", [{"LOGIN_LIMIT_PER_LOGIN": FEW, "LOGIN_LIMIT_PER_ADDRESS": MANY}]
+)
+FEW_PER_ADDRESS = pytest.mark.parametrize(
+    "app_config", [{"LOGIN_LIMIT_PER_LOGIN": MANY, "LOGIN_LIMIT_PER_ADDRESS": FEW}]
+)
+ONE_PER_LOGIN = pytest.mark.parametrize(
+    "app_config", [{"LOGIN_LIMIT_PER_LOGIN": "1 per 15 minutes", "LOGIN_LIMIT_PER_ADDRESS": MANY}]
+)
 
 
 def csrf_from(page) -> str:
@@ -45,6 +54,12 @@ def who(client) -> str | None:
     return response.get_json()["user"]["login"] if response.status_code == 200 else None
 
 
+def fail(client, login: str, times: int) -> None:
+    """Wrong passwords, each refused as wrong (not yet as too many)."""
+    for _ in range(times):
+        assert attempt(client, login).status_code == 401
+
+
 def assert_limited(response) -> int:
     """A 429 page with the form, a message saying when, and Retry-After in seconds."""
     assert response.status_code == 429
@@ -59,14 +74,11 @@ def assert_limited(response) -> int:
 # --- per login ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "app_config", [{"LOGIN_LIMIT_PER_LOGIN": FEW, "LOGIN_LIMIT_PER_ADDRESS": MANY}]
-)
+@FEW_PER_LOGIN
 def test_wrong_passwords_for_one_login_are_refused_past_the_limit(app, client):
     make_user(app, "alice")
     make_user(app, "bob")
-    for _ in range(3):
-        assert attempt(client, "alice").status_code == 401
+    fail(client, "alice", 3)
     assert_limited(attempt(client, "alice"))
     # the right password does not get through either, however the login is typed
     assert_limited(attempt(client, "  ALICE ", PASSWORD))
@@ -78,37 +90,28 @@ def test_wrong_passwords_for_one_login_are_refused_past_the_limit(app, client):
     assert who(client) == "bob"
 
 
-@pytest.mark.parametrize(
-    "app_config", [{"LOGIN_LIMIT_PER_LOGIN": FEW, "LOGIN_LIMIT_PER_ADDRESS": MANY}]
-)
+@FEW_PER_LOGIN
 def test_a_right_password_clears_the_count_of_its_login(app, client):
     make_user(app, "alice")
-    for _ in range(2):
-        assert attempt(client, "alice").status_code == 401
+    fail(client, "alice", 2)
     assert attempt(client, "alice", PASSWORD).status_code == 302
     client.post("/logout", data={"csrf_token": csrf_from(client.get("/tasks/mine"))})
     # without the clearing this would be the sixth attempt of three
-    for _ in range(3):
-        assert attempt(client, "alice").status_code == 401
+    fail(client, "alice", 3)
     assert_limited(attempt(client, "alice"))
 
 
-@pytest.mark.parametrize(
-    "app_config", [{"LOGIN_LIMIT_PER_LOGIN": FEW, "LOGIN_LIMIT_PER_ADDRESS": MANY}]
-)
+@FEW_PER_LOGIN
 def test_unknown_logins_are_counted_too(app, client):
     make_user(app, "alice")
-    for _ in range(3):
-        assert attempt(client, "nobody").status_code == 401
+    fail(client, "nobody", 3)
     assert_limited(attempt(client, "Nobody"))
 
 
 # --- per address ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "app_config", [{"LOGIN_LIMIT_PER_LOGIN": MANY, "LOGIN_LIMIT_PER_ADDRESS": FEW}]
-)
+@FEW_PER_ADDRESS
 def test_one_address_trying_many_logins_is_refused_past_the_limit(app):
     make_user(app, "alice")
     spray = from_address(app, "10.0.0.66")
@@ -121,9 +124,7 @@ def test_one_address_trying_many_logins_is_refused_past_the_limit(app):
     assert who(other) == "alice"
 
 
-@pytest.mark.parametrize(
-    "app_config", [{"LOGIN_LIMIT_PER_LOGIN": MANY, "LOGIN_LIMIT_PER_ADDRESS": FEW}]
-)
+@FEW_PER_ADDRESS
 def test_live_pages_and_the_api_are_never_limited(app):
     """Only the sign-in form is limited: a signed-in person on the same address keeps working."""
     alice = signed_in(app, "alice")
@@ -138,9 +139,7 @@ def test_live_pages_and_the_api_are_never_limited(app):
     assert spray.get("/login").status_code == 200  # the form itself is always shown
 
 
-@pytest.mark.parametrize(
-    "app_config", [{"LOGIN_LIMIT_PER_LOGIN": "1 per 15 minutes", "LOGIN_LIMIT_PER_ADDRESS": MANY}]
-)
+@ONE_PER_LOGIN
 def test_a_refusal_answers_json_when_json_is_asked_for(app, client):
     make_user(app, "alice")
     attempt(client, "alice")
@@ -152,9 +151,7 @@ def test_a_refusal_answers_json_when_json_is_asked_for(app, client):
     assert error["message"].startswith("Too many sign-in attempts.")
 
 
-@pytest.mark.parametrize(
-    "app_config", [{"LOGIN_LIMIT_PER_LOGIN": "1 per 15 minutes", "LOGIN_LIMIT_PER_ADDRESS": MANY}]
-)
+@ONE_PER_LOGIN
 def test_the_refusal_is_translated(app, client):
     make_user(app, "alice")
     attempt(client, "alice")
