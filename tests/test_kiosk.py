@@ -14,7 +14,17 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.builders import db_state, event_kinds, make_chat, make_task, make_user, signed_in
+from tests.builders import (
+    NEW_KIOSK_LINK,
+    db_state,
+    event_kinds,
+    kiosk_form,
+    make_chat,
+    make_kiosk_link,
+    make_task,
+    make_user,
+    signed_in,
+)
 from wesup import kiosk as kiosks
 from wesup import sockets
 from wesup.enums import Role
@@ -22,41 +32,12 @@ from wesup.errors import Forbidden
 from wesup.extensions import db, live_state
 from wesup.models import KioskToken, TaskEvent, User, utcnow
 
-SECRET_IN_PAGE = re.compile(r"/board\?kiosk=([A-Za-z0-9_-]+)")
-
-
-NONCE = re.compile(r'name="nonce" value="([^"]+)"')
-
-
-def create_form(admin, name: str = "Support room TV") -> dict[str, str]:
-    """The create form as the kiosk page hands it out (with its one-time nonce), filled in."""
-    page = admin.client.get("/admin/kiosks").get_data(as_text=True)
-    form = {"name": name, "csrf_token": admin.csrf_token}
-    nonce = NONCE.search(page)
-    if nonce:
-        form["nonce"] = nonce.group(1)
-    return form
-
-
-def shown_after(admin, response):
-    """The page that shows what a post of the create form made: the answer itself (or, had
-    the form redirected, the page it redirected to)."""
-    if response.status_code in (302, 303):
-        return admin.client.get(response.headers["Location"])
-    return response
-
 
 def create_link(admin, name: str = "Support room TV") -> tuple[int, str]:
-    """Make a kiosk link through the admin page; returns its id and the secret the page
-    showed."""
-    response = admin.client.post("/admin/kiosks", data=create_form(admin, name))
-    shown = shown_after(admin, response).get_data(as_text=True)
-    secret = SECRET_IN_PAGE.search(shown).group(1)
+    """Make a kiosk link through the admin page; returns its id and the secret it showed."""
+    secret = make_kiosk_link(admin, name)
     with admin.client.application.app_context():
-        kiosk = db.session.execute(
-            sa.select(KioskToken).where(KioskToken.token_hash == kiosks.hash_secret(secret))
-        ).scalar_one()
-        return kiosk.id, secret
+        return kiosks.find_by_secret(secret).id, secret
 
 
 def open_kiosk(app: Flask, secret: str) -> FlaskClient:
@@ -98,9 +79,9 @@ def session_cookies(app: Flask, response) -> list[dict[str, Any]]:
 
 
 def test_admin_makes_a_link_whose_secret_is_shown_in_the_answer_and_stored_as_a_hash(app, admin):
-    response = admin.client.post("/admin/kiosks", data=create_form(admin, "Lobby TV"))
+    response = admin.client.post("/admin/kiosks", data=kiosk_form(admin, "Lobby TV"))
     assert response.status_code == 201
-    secret = SECRET_IN_PAGE.search(response.get_data(as_text=True)).group(1)
+    secret = NEW_KIOSK_LINK.search(response.get_data(as_text=True)).group(1)
     kiosk_id = kiosks_made(app, response)
     with app.app_context():
         kiosk = db.session.get(KioskToken, kiosk_id)
@@ -116,16 +97,15 @@ def test_admin_makes_a_link_whose_secret_is_shown_in_the_answer_and_stored_as_a_
 def test_the_new_secret_never_travels_in_the_session_cookie(app, admin):
     """Right after creation: no Set-Cookie carries it, and the session the browser holds
     does not either."""
-    form = create_form(admin, "Lobby TV")
-    response = admin.client.post("/admin/kiosks", data=form)
-    shown = shown_after(admin, response)
-    secret = SECRET_IN_PAGE.search(shown.get_data(as_text=True)).group(1)
-    for answer in (response, shown):
-        for decoded in session_cookies(app, answer):
-            assert secret not in json.dumps(decoded)
+    response = admin.client.post("/admin/kiosks", data=kiosk_form(admin, "Lobby TV"))
+    assert response.status_code == 201
+    secret = NEW_KIOSK_LINK.search(response.get_data(as_text=True)).group(1)
+    for decoded in session_cookies(app, response):
+        assert secret not in json.dumps(decoded)
     with admin.client.session_transaction() as session:
         assert secret not in json.dumps(dict(session))
-    assert response.status_code == 201
+    for decoded in session_cookies(app, admin.client.get("/admin/kiosks")):
+        assert secret not in json.dumps(decoded)
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["Referrer-Policy"] == "no-referrer"
 
@@ -133,13 +113,13 @@ def test_the_new_secret_never_travels_in_the_session_cookie(app, admin):
 def test_posting_the_form_again_shows_the_same_link_and_makes_no_other(app, admin):
     """F5 on the answer (the browser posts the same form again) or a double click: the same
     link, shown again, and still one link."""
-    form = create_form(admin, "Lobby TV")
+    form = kiosk_form(admin, "Lobby TV")
     first = admin.client.post("/admin/kiosks", data=form)
     again = admin.client.post("/admin/kiosks", data=form, headers={"Accept-Language": "en"})
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(KioskToken.id))) == 1
     assert (first.status_code, again.status_code) == (201, 200)
-    shown = [SECRET_IN_PAGE.search(r.get_data(as_text=True)).group(1) for r in (first, again)]
+    shown = [NEW_KIOSK_LINK.search(r.get_data(as_text=True)).group(1) for r in (first, again)]
     assert shown[0] == shown[1]
     assert "already" in again.get_data(as_text=True)
     with app.app_context():
@@ -152,7 +132,7 @@ def test_posting_the_form_again_shows_the_same_link_and_makes_no_other(app, admi
 
 
 def test_the_same_form_shows_its_link_again_for_a_few_minutes_only(app, admin):
-    form = create_form(admin, "Lobby TV")
+    form = kiosk_form(admin, "Lobby TV")
     kiosk_id = kiosks_made(app, admin.client.post("/admin/kiosks", data=form))
     with app.app_context():
         db.session.get(KioskToken, kiosk_id).created_at = utcnow() - timedelta(
@@ -162,7 +142,7 @@ def test_the_same_form_shows_its_link_again_for_a_few_minutes_only(app, admin):
     late = admin.client.post("/admin/kiosks", data=form, headers={"Accept-Language": "en"})
     assert late.status_code == 200
     html = late.get_data(as_text=True)
-    assert not SECRET_IN_PAGE.search(html)
+    assert not NEW_KIOSK_LINK.search(html)
     assert "no longer shown" in html
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(KioskToken.id))) == 1
@@ -170,13 +150,13 @@ def test_the_same_form_shows_its_link_again_for_a_few_minutes_only(app, admin):
 
 def kiosks_made(app: Flask, response) -> int:
     """The id of the link an answer of the create form shows."""
-    secret = SECRET_IN_PAGE.search(response.get_data(as_text=True)).group(1)
+    secret = NEW_KIOSK_LINK.search(response.get_data(as_text=True)).group(1)
     with app.app_context():
         return kiosks.find_by_secret(secret).id
 
 
 def test_a_form_without_its_nonce_makes_nothing(app, admin):
-    form = create_form(admin, "Lobby TV")
+    form = kiosk_form(admin, "Lobby TV")
     del form["nonce"]
     response = admin.client.post("/admin/kiosks", data=form, headers={"Accept-Language": "en"})
     assert response.status_code == 422
@@ -186,15 +166,15 @@ def test_a_form_without_its_nonce_makes_nothing(app, admin):
 
 
 def test_the_new_link_comes_with_a_copy_button(app, admin):
-    response = admin.client.post("/admin/kiosks", data=create_form(admin, "Lobby <b>TV</b>"))
+    response = admin.client.post("/admin/kiosks", data=kiosk_form(admin, "Lobby <b>TV</b>"))
     html = response.get_data(as_text=True)
-    assert response.status_code == 201 and SECRET_IN_PAGE.search(html)
+    assert response.status_code == 201 and NEW_KIOSK_LINK.search(html)
     assert 'data-copy="kiosk-new-link"' in html and 'id="kiosk-new-link"' in html
     assert "js/kiosks.js" in html
     assert "<b>TV</b>" not in html  # the name is escaped in the notice
 
 
-def test_a_failed_rename_keeps_its_text_in_its_row_not_in_the_create_form(app, admin):
+def test_a_failed_rename_keeps_its_text_in_its_row_not_in_the_kiosk_form(app, admin):
     kiosk_id, _ = create_link(admin, "Lobby TV")
     too_long = "x" * (kiosks.NAME_MAX + 1)
     response = admin.client.post(
