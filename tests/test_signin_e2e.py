@@ -4,7 +4,6 @@ however many people post it at once."""
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import threading
 import time
@@ -12,17 +11,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redis
 import requests
 from werkzeug.security import generate_password_hash
 
-from tests.conftest import IN_CI, POSTGRES_URL
+from tests.conftest import IN_CI, POSTGRES_URL, REDIS_URL, fresh_redis
 from tests.server_process import CSRF_FIELD, PASSWORD, Browser, ServerProcess
 from tests.test_scaleout import reset_schema
 
 pytestmark = pytest.mark.e2e
 
-REDIS_URL = os.environ.get("WESUP_TEST_MESSAGE_QUEUE", "redis://127.0.0.1:6379/15")
 # About a second of CPU on the CI box: long enough to see whether anything else is served
 # meanwhile, whatever the load.
 SLOW_HASH = "pbkdf2:sha256:2000000"
@@ -86,23 +83,10 @@ def test_pages_are_served_while_a_password_is_hashed(servers, tmp_path, async_mo
     assert len(during) >= 5, f"{len(during)} pages answered while the hash ran"
 
 
-def require_redis() -> None:
-    queue = redis.Redis.from_url(REDIS_URL, socket_timeout=3)
-    try:
-        queue.ping()
-    except redis.RedisError as exc:
-        if IN_CI:
-            pytest.fail(f"Redis is not reachable at {REDIS_URL}: {exc}")
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}: {exc}")
-    finally:
-        queue.close()
-
-
 def test_processes_on_one_redis_share_the_sign_in_counts(servers, tmp_path):
     """Behind a load balancer each attempt may land on another process: the limit holds for
     their sum, not for each."""
-    require_redis()
-    redis.Redis.from_url(REDIS_URL).flushdb()
+    fresh_redis()
     database = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
     env = {
         "WESUP_MESSAGE_QUEUE": REDIS_URL,

@@ -6,12 +6,14 @@ from __future__ import annotations
 import re
 
 import pytest
+import redis
 from flask import Flask
 
 from tests.builders import PASSWORD, make_user, signed_in
+from tests.conftest import REDIS_URL, fresh_redis
 from wesup import create_app, passwords, users
-from wesup.config import Defaults
-from wesup.extensions import db
+from wesup.config import Defaults, configure
+from wesup.extensions import db, limiter
 from wesup.models import User
 
 FEW = "3 per 15 minutes"
@@ -139,6 +141,28 @@ def test_live_pages_and_the_api_are_never_limited(app):
     assert spray.get("/login").status_code == 200  # the form itself is always shown
 
 
+@pytest.mark.parametrize(
+    "app_config",
+    [
+        {
+            "LOGIN_LIMIT_PER_LOGIN": FEW,
+            "LOGIN_LIMIT_PER_ADDRESS": MANY,
+            "RATELIMIT_STORAGE_URI": REDIS_URL,
+        }
+    ],
+)
+def test_counts_kept_in_redis_limit_and_clear_alike(app, client):
+    """With several processes the counts live in Redis: the same limit, the same clearing."""
+    fresh_redis()
+    make_user(app, "alice")
+    fail(client, "alice", 2)
+    assert attempt(client, "alice", PASSWORD).status_code == 302
+    client.post("/logout", data={"csrf_token": csrf_from(client.get("/tasks/mine"))})
+    fail(client, "alice", 3)
+    assert_limited(attempt(client, "alice"))
+    assert redis.Redis.from_url(REDIS_URL).keys("LIMITS*")  # counted there, not in memory
+
+
 @ONE_PER_LOGIN
 def test_a_refusal_answers_json_when_json_is_asked_for(app, client):
     make_user(app, "alice")
@@ -170,8 +194,10 @@ def test_the_refusal_is_translated(app, client):
         }
     ],
 )
-def test_an_unreachable_redis_leaves_the_limits_to_each_process(app, client):
+def test_an_unreachable_redis_leaves_the_limits_to_each_process(app, client, monkeypatch):
     """A Redis outage neither refuses every sign-in nor lifts the limits: this process counts."""
+    # Flask-Limiter remembers "storage dead" into the next app: put it back afterwards.
+    monkeypatch.setattr(limiter, "_storage_dead", False)
     make_user(app, "alice")
     make_user(app, "bob")
     assert attempt(client, "bob", PASSWORD).status_code == 302
@@ -188,17 +214,26 @@ def test_the_documented_defaults():
     assert Defaults.LOGIN_LIMIT_PER_ADDRESS == "50 per 15 minutes"
 
 
+def configured(tmp_path, **overrides) -> Flask:
+    """A bare app put through the loading order only: an app built with a Redis queue would
+    leave Flask-SocketIO's shared extension talking to that queue in later tests."""
+    app = Flask("wesup", instance_path=str(tmp_path), instance_relative_config=True)
+    configure(app, {"SECRET_KEY": "x", **overrides})
+    return app
+
+
 def test_limits_come_from_the_environment_and_counts_from_the_message_queue(tmp_path, monkeypatch):
     monkeypatch.setenv("WESUP_LOGIN_LIMIT_PER_LOGIN", "5 per minute")
     monkeypatch.setenv("WESUP_LOGIN_LIMIT_PER_ADDRESS", "20 per hour")
-    base = {"SECRET_KEY": "x", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"}
-    app = create_app({**base, "ASYNC_MODE": "threading", "MESSAGE_QUEUE": None})
-    assert app.config["LOGIN_LIMIT_PER_LOGIN"] == "5 per minute"
-    assert app.config["LOGIN_LIMIT_PER_ADDRESS"] == "20 per hour"
-    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
+    monkeypatch.delenv("WESUP_MESSAGE_QUEUE", raising=False)
+    alone = configured(tmp_path)
+    assert alone.config["LOGIN_LIMIT_PER_LOGIN"] == "5 per minute"
+    assert alone.config["LOGIN_LIMIT_PER_ADDRESS"] == "20 per hour"
+    assert alone.config["RATELIMIT_STORAGE_URI"] == "memory://"
     queue = "redis://127.0.0.1:6379/7"
-    shared = create_app({**base, "ASYNC_MODE": "threading", "MESSAGE_QUEUE": queue})
-    assert shared.config["RATELIMIT_STORAGE_URI"] == queue
+    assert configured(tmp_path, MESSAGE_QUEUE=queue).config["RATELIMIT_STORAGE_URI"] == queue
+    other = configured(tmp_path, MESSAGE_QUEUE="amqp://127.0.0.1//")
+    assert other.config["RATELIMIT_STORAGE_URI"] == "memory://"  # not a Redis: each its own
 
 
 @pytest.mark.parametrize("bad", ["ten per minute", "10 per fortnight", "lots"])
