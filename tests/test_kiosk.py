@@ -131,6 +131,29 @@ def test_posting_the_form_again_shows_the_same_link_and_makes_no_other(app, admi
     assert other != shown[0]
 
 
+def test_a_double_click_racing_past_the_check_still_makes_one_link(app, admin, monkeypatch):
+    """The second post looked before the first committed: the unique hash turns its insert
+    into the first post's link."""
+    form = kiosk_form(admin, "Lobby TV")
+    first = admin.client.post("/admin/kiosks", data=form)
+    real = kiosks._made_earlier
+    looks = []
+
+    def not_yet_committed(actor, secret):
+        looks.append(secret)
+        return None if len(looks) == 1 else real(actor, secret)
+
+    monkeypatch.setattr(kiosks, "_made_earlier", not_yet_committed)
+    second = admin.client.post("/admin/kiosks", data=form)
+    assert len(looks) == 2
+    assert second.status_code == 200
+    shown = [NEW_KIOSK_LINK.search(r.get_data(as_text=True)).group(1) for r in (first, second)]
+    assert shown[0] == shown[1]
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(KioskToken.id))) == 1
+    assert event_kinds(app).count("kiosk.created") == 1
+
+
 def test_the_same_form_shows_its_link_again_for_a_few_minutes_only(app, admin):
     form = kiosk_form(admin, "Lobby TV")
     kiosk_id = kiosks_made(app, admin.client.post("/admin/kiosks", data=form))
