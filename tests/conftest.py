@@ -12,6 +12,7 @@ from typing import Any
 import jinja2
 import jinja2.bccache
 import pytest
+import redis
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
@@ -24,6 +25,7 @@ from wesup.extensions import db, socketio
 
 POSTGRES_URL = os.environ.get("WESUP_TEST_DATABASE_URL")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+REDIS_URL = os.environ.get("WESUP_TEST_MESSAGE_QUEUE", "redis://127.0.0.1:6379/15")
 
 
 def database_urls() -> list[Any]:
@@ -34,6 +36,20 @@ def database_urls() -> list[Any]:
     elif IN_CI:
         raise pytest.UsageError("CI=true but WESUP_TEST_DATABASE_URL is not set")
     return urls
+
+
+def fresh_redis() -> None:
+    """The test Redis (WESUP_TEST_MESSAGE_QUEUE), emptied; a missing one skips the test on a
+    developer's machine and fails it in CI."""
+    queue = redis.Redis.from_url(REDIS_URL, socket_timeout=3)
+    try:
+        queue.flushdb()
+    except redis.RedisError as exc:
+        if IN_CI:
+            pytest.fail(f"Redis is not reachable at {REDIS_URL}: {exc}")
+        pytest.skip(f"Redis is not reachable at {REDIS_URL}: {exc}")
+    finally:
+        queue.close()
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from wesup.api import bp as api_bp
 from wesup.config import configure, serving_async_mode
 from wesup.directories import bp as directories_bp
 from wesup.enums import js_enums
-from wesup.extensions import csrf, db, live_state, login_manager, migrate, socketio
+from wesup.extensions import csrf, db, limiter, live_state, login_manager, migrate, socketio
 from wesup.tasks import bp as tasks_bp
 from wesup.validate import RowIdConverter
 from wesup.wall import bp as wall_bp
@@ -40,6 +40,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     i18n.init_app(app)
     login_manager.init_app(app)
+    limiter.init_app(app)
     socketio.init_app(
         app,
         async_mode=serving_async_mode(app.config["ASYNC_MODE"]),

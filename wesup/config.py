@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from limits import parse_many
 
 ASYNC_MODES = ("eventlet", "gevent", "threading")
 # SQLite's PRAGMA synchronous under WAL: NORMAL may lose the last commits on a power cut (never
@@ -36,6 +37,10 @@ class Defaults:
     MAX_CONNECTIONS = 10_000  # eventlet: concurrent connections one process accepts
     WALL_PAGE_SECONDS = 15  # wall board: how long each page of lanes shows when they do not fit
     SQLITE_SYNCHRONOUS = "NORMAL"  # FULL: no commit lost on a power cut, each commit slower
+    # Sign-in attempts (Flask-Limiter limit strings), counted for the login typed and for the
+    # client's address; see wesup/loginlimits.py.
+    LOGIN_LIMIT_PER_LOGIN = "10 per 15 minutes"
+    LOGIN_LIMIT_PER_ADDRESS = "50 per 15 minutes"
     SQL_ECHO = False
 
 
@@ -58,6 +63,8 @@ ENV_KEYS = {
     "WALL_PAGE_SECONDS": int,
     "MAX_CONNECTIONS": int,
     "SQLITE_SYNCHRONOUS": str,
+    "LOGIN_LIMIT_PER_LOGIN": str,
+    "LOGIN_LIMIT_PER_ADDRESS": str,
 }
 
 
@@ -133,3 +140,34 @@ def configure(app: Flask, overrides: dict[str, Any] | None) -> None:
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     app.config["BABEL_DEFAULT_LOCALE"] = app.config["DEFAULT_LOCALE"]
     app.config["BABEL_DEFAULT_TIMEZONE"] = "UTC"
+    configure_limiter(app)
+
+
+def is_redis_url(url: str | None) -> bool:
+    """Whether the message queue is a Redis that presence and sign-in limits can share."""
+    return (url or "").startswith(("redis://", "rediss://"))
+
+
+def configure_limiter(app: Flask) -> None:
+    """Flask-Limiter's settings: counts in memory with one process, in the Redis of
+    MESSAGE_QUEUE with several (they must share them); each process counts on its own while
+    that Redis is unreachable rather than refusing every sign-in."""
+    for key in ("LOGIN_LIMIT_PER_LOGIN", "LOGIN_LIMIT_PER_ADDRESS"):
+        try:
+            parse_many(app.config[key])
+        except ValueError as exc:
+            raise ValueError(
+                f"WESUP_{key} must be a limit such as '10 per 15 minutes', not {app.config[key]!r}"
+            ) from exc
+    queue = app.config["MESSAGE_QUEUE"]
+    shared = is_redis_url(queue)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", queue if shared else "memory://")
+    if shared:  # a Redis that hangs must not hang the sign-in form
+        app.config.setdefault(
+            "RATELIMIT_STORAGE_OPTIONS", {"socket_timeout": 2, "socket_connect_timeout": 2}
+        )
+    # A moving window: never more than N attempts in any span of the window's length.
+    app.config.setdefault("RATELIMIT_STRATEGY", "moving-window")
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    # Said every time: Flask-Limiter keeps the last app's "enabled" for the next one.
+    app.config.setdefault("RATELIMIT_ENABLED", True)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from flask import Flask, current_app
 
+from wesup.config import is_redis_url
 from wesup.presence import Presence, SharedPresence
 
 
@@ -52,7 +53,7 @@ class LiveState:
     def init_app(self, app: Flask) -> None:
         """With a Redis message queue, presence is shared between the server processes."""
         url = app.config.get("MESSAGE_QUEUE") or ""
-        shared = SharedPresence(url) if url.startswith(("redis://", "rediss://")) else None
+        shared = SharedPresence(url) if is_redis_url(url) else None
         app.extensions[self.KEY] = SocketState(presence=Presence(shared))
 
     def of(self, app: Flask) -> SocketState:
