@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -16,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import redis
 import requests
 import socketio
 
@@ -239,8 +242,21 @@ def create_first_admin(server: ServerProcess, login: str = "root") -> Browser:
     return admin
 
 
+def add_person(admin: Browser, login: str, role: str, name: str | None = None) -> None:
+    """An admin adds a person through the People page (quicker than the CLI's process)."""
+    response = admin.post_form(
+        "/admin/users",
+        {"login": login, "name": name or login.title(), "role": role, "password": PASSWORD},
+    )
+    assert response.status_code == 302, response.text
+
+
 class LiveSocket:
-    """A python-socketio client over WebSocket alone that records what the server sends it."""
+    """A python-socketio client over WebSocket alone that records what the server sends it.
+
+    It never acts on what it receives: a page that ignores `session.ended` is what a
+    tampered-with client looks like.
+    """
 
     def __init__(self, server: ServerProcess, browser: Browser | None, **auth: Any) -> None:
         self.server = server
@@ -252,6 +268,8 @@ class LiveSocket:
             "replay": [],
             "reload": [],
             "presence": [],
+            "session.ended": [],
+            "disconnect": [],
         }
         self._changed = threading.Condition()
         for name in self.received:
@@ -260,7 +278,7 @@ class LiveSocket:
     def _recorder(self, name: str) -> Callable[[Any], None]:
         """A handler that stores one kind of message and wakes the waiters."""
 
-        def record(payload: Any) -> None:
+        def record(payload: Any = None, *_: Any) -> None:
             with self._changed:
                 self.received[name].append(payload)
                 self._changed.notify_all()
@@ -292,7 +310,82 @@ class LiveSocket:
             assert arrived, f"waited for {count} {name!r}, got {self.received[name]}"
             return list(self.received[name])
 
+    def wait_cut(self, timeout: float) -> float:
+        """Block until the server disconnects this socket; returns how long it took."""
+        started = time.monotonic()
+        self.wait_for("disconnect", 1, timeout)
+        return time.monotonic() - started
+
     def close(self) -> None:
         """Disconnect if still connected; safe to call twice."""
         if self.client.connected:
             self.client.disconnect()
+
+
+class RedisServer:
+    """A private redis-server on a free port that a test may stop, restart, freeze and thaw
+    (the shared one on 6379 must never go down under other people's tests)."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = Path(workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @staticmethod
+    def available() -> bool:
+        """Whether redis-server is installed."""
+        return shutil.which("redis-server") is not None
+
+    def start(self, timeout: float = 15) -> RedisServer:
+        """Start (or restart, on the same port) and wait until it answers PING."""
+        log = (self.workdir / "redis.log").open("ab")
+        self.process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+        log.close()
+        client = redis.Redis.from_url(self.url, socket_timeout=1)
+        deadline = time.monotonic() + timeout
+        try:
+            while time.monotonic() < deadline:
+                try:
+                    if client.ping():
+                        return self
+                except redis.RedisError:
+                    time.sleep(0.05)
+        finally:
+            client.close()
+        raise RuntimeError(f"redis-server on port {self.port} did not answer in {timeout} s")
+
+    def stop(self) -> None:
+        """Stop it as a crash or a restart would (connections drop); idempotent."""
+        if self.process and self.process.poll() is None:
+            self.thaw()
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    def freeze(self) -> None:
+        """SIGSTOP: connections stay open and nothing answers, as with a hung server."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        """SIGCONT after freeze()."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGCONT)

@@ -12,6 +12,7 @@ from flask import Flask
 from wesup import auth, cli, errorpages, i18n, models, sockets, vendor  # noqa: F401 - they register
 from wesup.admin import bp as admin_bp
 from wesup.api import bp as api_bp
+from wesup.bell import redis_channel
 from wesup.config import configure, serving_async_mode
 from wesup.directories import bp as directories_bp
 from wesup.enums import js_enums
@@ -39,10 +40,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     i18n.init_app(app)
     login_manager.init_app(app)
+    queue = app.config["MESSAGE_QUEUE"]
     socketio.init_app(
         app,
         async_mode=serving_async_mode(app.config["ASYNC_MODE"]),
-        message_queue=app.config["MESSAGE_QUEUE"],
+        message_queue=queue,
+        # Pub/sub channels ignore Redis database numbers: one per number keeps installations
+        # (and test runs) that share a Redis apart.
+        channel=redis_channel(queue, "flask-socketio"),
         ping_interval=app.config["PING_INTERVAL"],
         ping_timeout=app.config["PING_TIMEOUT"],
         cors_allowed_origins=None,  # same origin only
