@@ -21,6 +21,7 @@ from typing import Any
 import redis
 import requests
 import socketio
+from requests.adapters import HTTPAdapter
 
 REPO = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
@@ -181,13 +182,32 @@ class ServerProcess:
         )
 
 
-class Browser(requests.Session):
-    """A signed-in person: form posts with the page's CSRF token, API calls with X-CSRFToken."""
+class SourceAddressAdapter(HTTPAdapter):
+    """Connections that leave from a given loopback address (127.0.0.0/8 is all local), so that
+    a load balancer in a test sees several clients."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, source: str) -> None:
+        self.source = source
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["source_address"] = (self.source, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
+class Browser(requests.Session):
+    """A signed-in person: form posts with the page's CSRF token, API calls with X-CSRFToken.
+
+    source: the loopback address its connections leave from (default: the kernel's choice).
+    """
+
+    def __init__(self, base_url: str, *, source: str | None = None) -> None:
         super().__init__()
         self.base_url = base_url
+        self.source = source
         self.csrf_token = ""
+        if source:
+            self.mount("http://", SourceAddressAdapter(source))
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
         """Every request goes to this server (paths only) and never waits forever."""
@@ -252,17 +272,32 @@ def add_person(admin: Browser, login: str, role: str, name: str | None = None) -
 
 
 class LiveSocket:
-    """A python-socketio client over WebSocket alone that records what the server sends it.
+    """A python-socketio client that records what the server sends it.
 
-    It never acts on what it receives: a page that ignores `session.ended` is what a
-    tampered-with client looks like.
+    Over WebSocket alone by default; `transports=["polling", "websocket"]` starts with long
+    polling and upgrades, as a browser does. It never acts on what it receives: a page that
+    ignores `session.ended` is what a tampered-with client looks like. With a browser that has
+    a source address, its connections leave from that address too.
     """
 
-    def __init__(self, server: ServerProcess, browser: Browser | None, **auth: Any) -> None:
+    def __init__(
+        self,
+        server: ServerProcess,
+        browser: Browser | None,
+        *,
+        transports: list[str] | None = None,
+        **auth: Any,
+    ) -> None:
         self.server = server
         self.browser = browser
         self.auth = auth
-        self.client = socketio.Client(reconnection=False, handle_sigint=False)
+        self.transports = transports or ["websocket"]
+        options: dict[str, Any] = {}
+        if browser is not None and browser.source:
+            polling = requests.Session()  # long polling leaves from the browser's address too
+            polling.mount("http://", SourceAddressAdapter(browser.source))
+            options["http_session"] = polling
+        self.client = socketio.Client(reconnection=False, handle_sigint=False, **options)
         self.received: dict[str, list[Any]] = {
             "event": [],
             "replay": [],
@@ -286,17 +321,36 @@ class LiveSocket:
         return record
 
     def connect(self) -> LiveSocket:
-        """Connect over WebSocket alone (no polling fallback), with the login's cookie."""
+        """Connect with the login's cookie; fails unless the socket ends up on WebSocket."""
         headers = {"Cookie": self.browser.cookie_header()} if self.browser else {}
+        if self.browser is not None and self.browser.source:
+            self.client.eio.websocket_extra_options = {"socket": self._bound_socket()}
         self.client.connect(
             self.server.url,
             headers=headers,
             auth=self.auth,
-            transports=["websocket"],
+            transports=self.transports,
             wait_timeout=10,
         )
-        assert self.client.transport() == "websocket"
+        self._wait_upgraded()
         return self
+
+    def _bound_socket(self) -> socket.socket:
+        """A TCP connection to the server from the browser's source address, for the
+        WebSocket (websocket-client takes a connected socket instead of making one)."""
+        assert self.browser is not None and self.browser.source
+        host, port = self.server.url.removeprefix("http://").split(":")
+        conn = socket.create_connection(
+            (host, int(port)), timeout=10, source_address=(self.browser.source, 0)
+        )
+        return conn
+
+    def _wait_upgraded(self, timeout: float = 10) -> None:
+        """A polling start upgrades to WebSocket in the background: wait for it."""
+        deadline = time.monotonic() + timeout
+        while self.client.transport() != "websocket" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert self.client.transport() == "websocket", self.client.transport()
 
     @property
     def events(self) -> list[dict[str, Any]]:
@@ -389,3 +443,76 @@ class RedisServer:
         """SIGCONT after freeze()."""
         if self.process and self.process.poll() is None:
             self.process.send_signal(signal.SIGCONT)
+
+
+class NginxProcess(ServerProcess):
+    """nginx in front of run.py processes, configured with docs/deploy/nginx.conf (the file
+    docs/DEPLOY.md installs), its addresses replaced; pid, logs and temp files stay in workdir."""
+
+    SITE = REPO / "docs" / "deploy" / "nginx.conf"
+    DOCUMENTED_BACKENDS = ("server 127.0.0.1:8001;", "server 127.0.0.1:8002;")
+    DOCUMENTED_LISTEN = "listen 80;"
+
+    def __init__(self, workdir: Path, backends: list[ServerProcess]) -> None:
+        super().__init__(workdir)
+        self.conf = self.workdir / "nginx.conf"
+        (self.workdir / "temp").mkdir(exist_ok=True)
+        (self.workdir / "site.conf").write_text(self.site(backends))
+        self.conf.write_text(self.main_config())
+
+    @staticmethod
+    def binary() -> str | None:
+        """nginx's path (Debian puts it in /usr/sbin, often missing from a user's PATH)."""
+        return shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
+
+    def site(self, backends: list[ServerProcess]) -> str:
+        """The documented site with this test's ports; fails if the document changed shape."""
+        text = self.SITE.read_text()
+        replacements = [(self.DOCUMENTED_LISTEN, f"listen 127.0.0.1:{self.port};")]
+        for documented, backend in zip(self.DOCUMENTED_BACKENDS, backends, strict=True):
+            replacements.append((documented, f"server 127.0.0.1:{backend.port};"))
+        for documented, here in replacements:
+            assert text.count(documented) == 1, f"{self.SITE} no longer has {documented!r}"
+            text = text.replace(documented, here)
+        return text
+
+    def main_config(self) -> str:
+        """What /etc/nginx/nginx.conf does on a server, kept inside workdir."""
+        temp = self.workdir / "temp"
+        user = "user root;" if os.geteuid() == 0 else ""  # workers must reach workdir
+        return f"""
+{user}
+daemon off;
+worker_processes 1;
+pid {self.workdir / "nginx.pid"};
+error_log {self.workdir / "error.log"} info;
+events {{ worker_connections 512; }}
+http {{
+    access_log {self.workdir / "access.log"};
+    client_body_temp_path {temp / "body"};
+    proxy_temp_path {temp / "proxy"};
+    fastcgi_temp_path {temp / "fastcgi"};
+    uwsgi_temp_path {temp / "uwsgi"};
+    scgi_temp_path {temp / "scgi"};
+    include {self.workdir / "site.conf"};
+}}
+"""
+
+    def command(self) -> list[str]:
+        """nginx in the foreground with this configuration, its prefix in workdir."""
+        binary = self.binary()
+        assert binary, "nginx is not installed"
+        return [
+            binary,
+            "-c",
+            str(self.conf),
+            "-p",
+            str(self.workdir),
+            "-e",
+            str(self.workdir / "error.log"),
+        ]
+
+    def output(self) -> str:
+        """nginx's error log after what it printed."""
+        log = self.workdir / "error.log"
+        return super().output() + (log.read_text(errors="replace") if log.exists() else "")

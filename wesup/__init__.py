@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from wesup import auth, cli, errorpages, i18n, models, sockets, vendor  # noqa: F401 - they register
 from wesup.admin import bp as admin_bp
@@ -53,6 +54,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         cors_allowed_origins=None,  # same origin only
         manage_session=False,  # the socket shares the Flask-Login cookie session
     )
+    _trust_proxies(app)
     live_state.init_app(app)
     _enable_sqlite_wal(app)
     app.register_blueprint(auth.bp)
@@ -66,6 +68,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     cli.init_app(app)
     app.jinja_env.globals["js_enums"] = js_enums()  # templates/_enums.html hands them to the JS
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES proxies (nginx: 1), take the client's address, scheme, host and
+    path prefix from their X-Forwarded-* headers; with 0, nobody's headers are believed.
+    Wraps the Socket.IO middleware too, so that sockets see the same."""
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops
+        )
 
 
 def _migrations_dir() -> Path:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import hmac
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user, user_logged_in
 
 from wesup import users
 from wesup.errorpages import json_error, wants_json
@@ -31,6 +31,13 @@ def load_user(session_id: str) -> User | None:
     if user is None or not hmac.compare_digest(user.session_stamp, stamp):
         return None
     return user
+
+
+@user_logged_in.connect
+def log_sign_in(app: Flask, user: User, **_extra: object) -> None:
+    """Who signed in, from which address, over which scheme. Behind a proxy these are the
+    client's only when WESUP_TRUSTED_PROXIES says how many proxies to believe."""
+    app.logger.info("%s signed in from %s over %s", user.login, request.remote_addr, request.scheme)
 
 
 @login_manager.unauthorized_handler
