@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> None:
         seed_defaults(app.config["DEFAULT_LOCALE"])
         token = setup_token()
     # After the migrations, which set up logging their own way: WeSup's notes (sign-ins,
-    # Redis going away and coming back) go to stderr with the time.
+    # Redis going away and coming back) go to stderr too (systemd's journal adds the time).
     if not logging.getLogger().handlers:
         logging.basicConfig(format="%(asctime)s %(levelname)s [%(name)s] %(message)s")
     logging.getLogger("wesup").setLevel(logging.INFO)

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import redis
 import requests
@@ -339,11 +340,10 @@ class LiveSocket:
         """A TCP connection to the server from the browser's source address, for the
         WebSocket (websocket-client takes a connected socket instead of making one)."""
         assert self.browser is not None and self.browser.source
-        host, port = self.server.url.removeprefix("http://").split(":")
-        conn = socket.create_connection(
-            (host, int(port)), timeout=10, source_address=(self.browser.source, 0)
+        where = urlsplit(self.server.url)
+        return socket.create_connection(
+            (where.hostname, where.port or 80), timeout=10, source_address=(self.browser.source, 0)
         )
-        return conn
 
     def _wait_upgraded(self, timeout: float = 10) -> None:
         """A polling start upgrades to WebSocket in the background: wait for it."""

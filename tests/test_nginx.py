@@ -9,6 +9,8 @@ missing and CI is not set (.ci/run installs nginx).
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -37,15 +39,25 @@ def process_that_signed_in(servers: list[ServerProcess], line: str, timeout: flo
     raise AssertionError(f"no process logged {line!r}:\n{logs}")
 
 
-def test_sockets_and_a_write_through_nginx_reach_both_processes(start_two_servers, tmp_path):
+@pytest.fixture
+def behind_nginx(start_two_servers, tmp_path: Path) -> Iterator[tuple[list, NginxProcess]]:
+    """Two run.py processes as docs/DEPLOY.md runs them, and nginx in front of them."""
+    if NginxProcess.binary() is None:
+        absent("nginx is not installed (apt-get install nginx)")
+    servers = list(start_two_servers(WESUP_TRUSTED_PROXIES="1"))
+    nginx = NginxProcess(tmp_path / "nginx", servers)
+    try:
+        yield servers, nginx.start()
+    finally:
+        nginx.stop()
+
+
+def test_sockets_and_a_write_through_nginx_reach_both_processes(behind_nginx) -> None:
     """Through nginx: people sign in from addresses that land on either process; their pages
     connect over WebSocket, and over long polling that upgrades (which needs the sticky
     sessions); a task written through nginx reaches every one of them. Each process logs the
     client's own address, which it can know only from nginx's X-Forwarded-For."""
-    if NginxProcess.binary() is None:
-        absent("nginx is not installed (apt-get install nginx)")
-    servers = list(start_two_servers(WESUP_TRUSTED_PROXIES="1"))
-    nginx = NginxProcess(tmp_path / "nginx", servers).start()
+    servers, nginx = behind_nginx
     admin = create_first_admin(servers[0])
     add_person(admin, "alice", "agent", "Alice Agent")
     add_person(admin, "vera", "viewer", "Vera Viewer")
@@ -60,12 +72,12 @@ def test_sockets_and_a_write_through_nginx_reach_both_processes(start_two_server
             break
     assert sorted(viewers) == [0, 1], "ip_hash sent every address to one process"
 
-    pages = [
-        LiveSocket(nginx, browser, transports=transports, view="board").connect()
-        for browser in viewers.values()
-        for transports in (["websocket"], ["polling", "websocket"])
-    ]
+    pages: list[LiveSocket] = []
     try:
+        for browser in viewers.values():
+            for transports in (["websocket"], ["polling", "websocket"]):
+                pages.append(LiveSocket(nginx, browser, transports=transports, view="board"))
+                pages[-1].connect()
         alice = Browser(nginx.url, source="127.0.200.1").login("alice")
         task = alice.api("POST", "/api/tasks", {"title": "Written through nginx"})["task"]
         for page in pages:
@@ -74,4 +86,3 @@ def test_sockets_and_a_write_through_nginx_reach_both_processes(start_two_server
     finally:
         for page in pages:
             page.close()
-        nginx.stop()
