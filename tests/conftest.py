@@ -20,7 +20,7 @@ from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
 from tests.builders import Auth
-from tests.server_process import ServerProcess
+from tests.server_process import ServerProcess, reset_schema
 from wesup import create_app
 from wesup.directories.service import seed_defaults
 from wesup.extensions import db, socketio
@@ -230,19 +230,6 @@ def require_postgres_and_redis(redis_url: str) -> str:
         queue.close()
     assert POSTGRES_URL
     return POSTGRES_URL
-
-
-def reset_schema(url: str) -> None:
-    """An empty public schema: run.py's migrations build it, and nothing is left behind."""
-    connection = psycopg2.connect(url)
-    try:
-        connection.autocommit = True
-        with connection.cursor() as cursor:
-            cursor.execute("DROP SCHEMA public CASCADE")
-            cursor.execute("CREATE SCHEMA public")
-    finally:
-        connection.close()
-    _BUILT_SCHEMAS.discard(url)
 
 
 @pytest.fixture
