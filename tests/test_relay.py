@@ -231,12 +231,13 @@ def redis_url() -> str:
     return REDIS_URL
 
 
-def test_a_ring_is_heard_by_the_other_processes(redis_url):
+def test_a_ring_is_heard_by_the_other_processes_not_by_its_own(redis_url):
     here, there = bell.LogBell(redis_url), bell.LogBell(redis_url)
-    assert there.wait(0.2) is False  # subscribes; nobody rang
+    assert here.wait(0.1) is False and there.wait(0.1) is False  # subscribed; nobody rang
     assert here.send(9) is True
     assert there.wait(5) is True
     assert there.wait(0.2) is False
+    assert here.wait(0.5) is False  # its own ring: nothing new to read
 
 
 def test_another_database_number_does_not_hear_the_ring(redis_url):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable
 
 import redis
@@ -46,6 +47,7 @@ class LogBell:
     def __init__(self, url: str) -> None:
         self.url = url
         self.channel = redis_channel(url, "wesup.log")
+        self.me = uuid.uuid4().hex.encode()  # a process does not wake itself with its own ring
         self._sender = redis.Redis.from_url(
             url,
             socket_timeout=TIMEOUT_SECONDS,
@@ -81,7 +83,7 @@ class LogBell:
         """Publish one ring; False when Redis did not take it (the others will read the log
         on their next round anyway)."""
         try:
-            self._sender.publish(self.channel, seq)
+            self._sender.publish(self.channel, b"%s %d" % (self.me, seq))
         except redis.RedisError as exc:
             self._went_away(exc)
             return False
@@ -104,16 +106,16 @@ class LogBell:
         """
         try:
             pubsub = self._subscribed()
-            message = pubsub.get_message(timeout=timeout)
-            while message is not None and pubsub.get_message(timeout=0) is not None:
-                pass  # several rings since the last round: one read of the log serves them all
+            heard = [pubsub.get_message(timeout=timeout)]
+            while heard[-1] is not None:  # several rings since: one read of the log serves all
+                heard.append(pubsub.get_message(timeout=0))
         except redis.RedisError as exc:
             self._went_away(exc)
             self._close()
             time.sleep(min(timeout, RETRY_SECONDS))
             return False
         self._came_back()
-        return message is not None
+        return any(ring["data"].split(b" ", 1)[0] != self.me for ring in heard if ring)
 
     def _subscribed(self) -> redis.client.PubSub:
         if self._pubsub is None:
