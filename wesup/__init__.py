@@ -36,6 +36,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.url_map.converters["int"] = RowIdConverter  # before any route: ids beyond a row's are 404
 
     configure(app, config)
+    app.before_request(errorpages.refuse_undecodable_query)  # first: other hooks read the query
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()))
     csrf.init_app(app)
@@ -89,14 +90,17 @@ def _enable_sqlite_wal(app: Flask) -> None:
     """WAL lets the board read while an agent writes; a busy timeout rides out short locks."""
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         return
+    # Checked against config.SQLITE_SYNCHRONOUS_LEVELS at start-up. With WAL, NORMAL never
+    # corrupts the database but may lose the last commits on a power cut (it skips an fsync
+    # per commit); FULL loses none.
+    synchronous = app.config["SQLITE_SYNCHRONOUS"]
     with app.app_context():
 
         @sa.event.listens_for(db.engine, "connect")
         def _pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
-            # With WAL, NORMAL still never corrupts the database; it skips an fsync per commit.
-            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute(f"PRAGMA synchronous={synchronous}")
             cursor.execute("PRAGMA busy_timeout=5000")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()

@@ -11,6 +11,9 @@ from typing import Any
 from flask import Flask
 
 ASYNC_MODES = ("eventlet", "gevent", "threading")
+# SQLite's PRAGMA synchronous under WAL: NORMAL may lose the last commits on a power cut (never
+# corrupts); FULL and EXTRA wait for the disk on every commit. OFF is not offered.
+SQLITE_SYNCHRONOUS_LEVELS = ("NORMAL", "FULL", "EXTRA")
 
 
 class Defaults:
@@ -33,6 +36,7 @@ class Defaults:
     AGE_ALERT_MINUTES = 120  # wall board: a card turns red
     MAX_CONNECTIONS = 10_000  # eventlet: concurrent connections one process accepts
     WALL_PAGE_SECONDS = 15  # wall board: how long each page of lanes shows when they do not fit
+    SQLITE_SYNCHRONOUS = "NORMAL"  # FULL: no commit lost on a power cut, each commit slower
     SQL_ECHO = False
 
 
@@ -55,6 +59,7 @@ ENV_KEYS = {
     "AGE_ALERT_MINUTES": int,
     "WALL_PAGE_SECONDS": int,
     "MAX_CONNECTIONS": int,
+    "SQLITE_SYNCHRONOUS": str,
 }
 
 
@@ -111,6 +116,11 @@ def configure(app: Flask, overrides: dict[str, Any] | None) -> None:
         raise ValueError(f"WESUP_ASYNC_MODE must be one of {', '.join(ASYNC_MODES)}")
     if not isinstance(app.config["TRUSTED_PROXIES"], int) or app.config["TRUSTED_PROXIES"] < 0:
         raise ValueError("WESUP_TRUSTED_PROXIES must be a whole number, 0 or more")
+    synchronous = str(app.config["SQLITE_SYNCHRONOUS"]).upper()
+    if synchronous not in SQLITE_SYNCHRONOUS_LEVELS:
+        levels = ", ".join(SQLITE_SYNCHRONOUS_LEVELS)
+        raise ValueError(f"WESUP_SQLITE_SYNCHRONOUS must be one of {levels}, not {synchronous!r}")
+    app.config["SQLITE_SYNCHRONOUS"] = synchronous
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_secret_key(app)
 

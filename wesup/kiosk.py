@@ -81,7 +81,7 @@ def revoked_ids(kiosk_ids: set[int]) -> set[int]:
 
 def _name(data: dict[str, Any]) -> str:
     errors: dict[str, str] = {}
-    name = validate.text(data, "name", errors, max_length=NAME_MAX, required=True)
+    name = validate.name(data, "name", errors, max_length=NAME_MAX, required=True)
     if errors or name is None:
         raise ValidationFailed(_("The kiosk link was not saved."), errors)
     return name

@@ -14,6 +14,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from wesup.enums import WORKS_TASKS, Role
 from wesup.extensions import Model
 
+# Events, shared links and open pages name rows by id: SQLite would hand a removed row's id
+# to the next row (max + 1) unless the table says AUTOINCREMENT. PostgreSQL's sequences never
+# go back. The event log too: its seq must only grow.
+NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
+
 
 def utcnow() -> datetime:
     """The one clock of the app: aware UTC."""
@@ -44,6 +49,7 @@ class UTCDateTime(sa.types.TypeDecorator):
 
 class User(UserMixin, Model):
     __tablename__ = "users"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     login: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
@@ -98,6 +104,7 @@ class Chat(Model):
     """A team chat that requests come from."""
 
     __tablename__ = "chats"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     name: so.Mapped[str] = so.mapped_column(sa.String(120))
@@ -117,6 +124,7 @@ class Status(Model):
     """A stage of a task, with a color for the chips and a category for its meaning."""
 
     __tablename__ = "statuses"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     name: so.Mapped[str] = so.mapped_column(sa.String(64))
@@ -140,6 +148,7 @@ class Task(Model):
     """One request from a chat, owned by an agent, moving through statuses."""
 
     __tablename__ = "tasks"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     title: so.Mapped[str] = so.mapped_column(sa.String(300))
@@ -191,6 +200,7 @@ class Task(Model):
 
 class Comment(Model):
     __tablename__ = "comments"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     task_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("tasks.id"), index=True)
@@ -218,7 +228,7 @@ class TaskEvent(Model):
     """
 
     __tablename__ = "task_events"
-    __table_args__ = {"sqlite_autoincrement": True}
+    __table_args__ = NEVER_REUSE_IDS
 
     seq: so.Mapped[int] = so.mapped_column(primary_key=True, autoincrement=True)
     kind: so.Mapped[str] = so.mapped_column(sa.String(32))
@@ -246,6 +256,7 @@ class KioskToken(Model):
     """A read-only link for the wall-board TV; revoking it cuts its sockets at once."""
 
     __tablename__ = "kiosk_tokens"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     name: so.Mapped[str] = so.mapped_column(sa.String(120))

@@ -88,7 +88,7 @@ def create_user(actor: User | None, data: dict[str, Any]) -> User:
     _require_admin(actor)
     errors: dict[str, str] = {}
     login = _login(data, errors, exclude=None)
-    name = validate.text(data, "name", errors, max_length=120, required=True)
+    name = validate.name(data, "name", errors, max_length=120, required=True)
     role = validate.choice(data, "role", errors, ROLES) or Role.AGENT
     password = _password(data, errors, required=True)
     if errors or login is None or name is None or password is None:
@@ -127,7 +127,7 @@ def update_user(actor: User | None, user_id: int, data: dict[str, Any]) -> User:
     user = get_user(user_id)
     errors: dict[str, str] = {}
     login = _login(data, errors, exclude=user.id) if "login" in data else user.login
-    name = validate.text(data, "name", errors, max_length=120, required=True)
+    name = validate.name(data, "name", errors, max_length=120, required=True)
     role = validate.choice(data, "role", errors, ROLES) or user.role
     active = bool(data.get("active", user.active))
     password = _password(data, errors, required=False)
