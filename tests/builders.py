@@ -5,6 +5,7 @@ detached, loaded object (as CTFd's tests/helpers.py does)."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -172,3 +173,12 @@ def signed_in(app: Flask, login: str = "agent", role: str = Role.AGENT) -> Auth:
 def live_events(sio: Any) -> list[dict[str, Any]]:
     """The "event" messages a Socket.IO test client received since the last call."""
     return [item["args"][0] for item in sio.get_received() if item["name"] == "event"]
+
+
+def cut(sio: Any, timeout: float = 2) -> bool:
+    """Whether a socket the server cut (wesup/realtime.py cut_room) is disconnected: the
+    disconnect runs in a task of its own, so give it a moment."""
+    deadline = time.monotonic() + timeout
+    while sio.is_connected() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return not sio.is_connected()

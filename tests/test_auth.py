@@ -10,11 +10,11 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
-from tests.builders import PASSWORD, Auth, assert_refused, db_state, make_user, signed_in
+from tests.builders import PASSWORD, Auth, assert_refused, cut, db_state, make_user, signed_in
 from wesup import users
-from wesup.enums import Role
+from wesup.enums import EventKind, Role
 from wesup.extensions import db
-from wesup.models import User
+from wesup.models import TaskEvent, User
 
 
 def csrf_from(page) -> str:
@@ -208,11 +208,20 @@ def test_a_password_reset_ends_the_sessions_signed_in_before_it(app, socket_clie
     )
     assert response.status_code == 302
     assert who(alice.client) is None
-    assert not page.is_connected()
+    assert cut(page)
     fresh = app.test_client()
     assert sign_in(fresh, "alice", "a brand new secret").status_code == 302
     assert who(fresh) == "alice"
     assert who(root.client) == "root"  # nobody else is signed out
+    with app.app_context():  # logged, so that every server process cuts her pages
+        (ended,) = db.session.scalars(
+            db.select(TaskEvent).where(TaskEvent.kind == EventKind.SESSION_ENDED)
+        )
+        assert ended.actor_id == root.user.id
+        assert ended.data == {
+            "person": {"id": alice.user.id, "name": "Alice"},
+            "reason": "password_reset",
+        }
 
 
 def test_a_forged_session_id_without_the_stamp_is_anonymous(app, client):

@@ -8,10 +8,12 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from wesup import auth, cli, errorpages, i18n, models, sockets, vendor  # noqa: F401 - they register
 from wesup.admin import bp as admin_bp
 from wesup.api import bp as api_bp
+from wesup.bell import redis_channel
 from wesup.config import configure, serving_async_mode
 from wesup.directories import bp as directories_bp
 from wesup.enums import js_enums
@@ -41,15 +43,20 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
+    queue = app.config["MESSAGE_QUEUE"]
     socketio.init_app(
         app,
         async_mode=serving_async_mode(app.config["ASYNC_MODE"]),
-        message_queue=app.config["MESSAGE_QUEUE"],
+        message_queue=queue,
+        # Pub/sub channels ignore Redis database numbers: one per number keeps installations
+        # (and test runs) that share a Redis apart.
+        channel=redis_channel(queue, "flask-socketio"),
         ping_interval=app.config["PING_INTERVAL"],
         ping_timeout=app.config["PING_TIMEOUT"],
         cors_allowed_origins=None,  # same origin only
         manage_session=False,  # the socket shares the Flask-Login cookie session
     )
+    _trust_proxies(app)
     live_state.init_app(app)
     _enable_sqlite_wal(app)
     app.register_blueprint(auth.bp)
@@ -63,6 +70,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     cli.init_app(app)
     app.jinja_env.globals["js_enums"] = js_enums()  # templates/_enums.html hands them to the JS
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES proxies (nginx: 1), take the client's address, scheme, host and
+    path prefix from their X-Forwarded-* headers; with 0, nobody's headers are believed.
+    Wraps the Socket.IO middleware too, so that sockets see the same."""
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops
+        )
 
 
 def _migrations_dir() -> Path:

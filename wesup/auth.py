@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    Flask,
     flash,
     make_response,
     redirect,
@@ -19,7 +20,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_limiter import RateLimitExceeded
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user, user_logged_in
 
 from wesup import loginlimits, users
 from wesup.errorpages import json_error, wants_json
@@ -42,6 +43,13 @@ def load_user(session_id: str) -> User | None:
     if user is None or not hmac.compare_digest(user.session_stamp, stamp):
         return None
     return user
+
+
+@user_logged_in.connect
+def log_sign_in(app: Flask, user: User, **_extra: object) -> None:
+    """Who signed in, from which address, over which scheme. Behind a proxy these are the
+    client's only when WESUP_TRUSTED_PROXIES says how many proxies to believe."""
+    app.logger.info("%s signed in from %s over %s", user.login, request.remote_addr, request.scheme)
 
 
 @login_manager.unauthorized_handler

@@ -26,6 +26,7 @@ class Defaults:
     HOST = "127.0.0.1"
     PORT = 5000
     MESSAGE_QUEUE: str | None = None  # e.g. redis://127.0.0.1:6379/0 for several server processes
+    TRUSTED_PROXIES = 0  # proxies in front (nginx: 1) whose X-Forwarded-* headers are believed
     DEFAULT_LOCALE = "ru"
     LANGUAGES = ("ru", "en")
     PING_INTERVAL = 10  # seconds; with PING_TIMEOUT a dead socket is noticed within ~15 s
@@ -53,6 +54,7 @@ ENV_KEYS = {
     "HOST": str,
     "PORT": int,
     "MESSAGE_QUEUE": str,
+    "TRUSTED_PROXIES": int,
     "DEFAULT_LOCALE": str,
     "PING_INTERVAL": int,
     "PING_TIMEOUT": int,
@@ -119,6 +121,8 @@ def configure(app: Flask, overrides: dict[str, Any] | None) -> None:
 
     if app.config["ASYNC_MODE"] not in ASYNC_MODES:
         raise ValueError(f"WESUP_ASYNC_MODE must be one of {', '.join(ASYNC_MODES)}")
+    if not isinstance(app.config["TRUSTED_PROXIES"], int) or app.config["TRUSTED_PROXIES"] < 0:
+        raise ValueError("WESUP_TRUSTED_PROXIES must be a whole number, 0 or more")
     synchronous = str(app.config["SQLITE_SYNCHRONOUS"]).upper()
     if synchronous not in SQLITE_SYNCHRONOUS_LEVELS:
         levels = ", ".join(SQLITE_SYNCHRONOUS_LEVELS)

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from flask import current_app, session
 from flask_babel import gettext as _
 
-from wesup import events, realtime, validate
+from wesup import events, validate
 from wesup.enums import EventKind
 from wesup.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from wesup.extensions import db
@@ -192,12 +192,12 @@ def rename_kiosk(actor: User, kiosk_id: int, data: dict[str, Any]) -> KioskToken
 def revoke_kiosk(actor: User, kiosk_id: int) -> KioskToken:
     """Stop a link for good and cut the screens that use it.
 
-    Three layers, so that it holds with several server processes behind a message queue:
-    the commit makes every later connect, socket message and page load refuse the link;
-    realtime.disconnect_kiosk() sends a `kiosk.revoked` control message to the room
-    kiosk:<id> through the queue (the wall page leaves at once) and disconnects the
-    sockets held by this process; the other processes drop theirs on the next socket
-    message or housekeeping sweep (sockets.sweep_kiosks).
+    Three layers, so that it holds with several server processes: the commit makes every
+    later connect, socket message and page load refuse the link; every process, when it
+    reaches the `kiosk.revoked` event in the log, tells the room kiosk:<id> on it why and
+    disconnects its sockets (wesup/relay.py; this process at once, the others within
+    moments, or within a few seconds when Redis is away); and the housekeeping sweep
+    (sockets.sweep_kiosks) cuts any that slipped through.
     """
     _require_admin(actor)
     kiosk = _get(kiosk_id)
@@ -205,5 +205,4 @@ def revoke_kiosk(actor: User, kiosk_id: int) -> KioskToken:
         raise Conflict(_("This kiosk link is already revoked."))
     kiosk.revoked_at = utcnow()
     events.publish(events.record(EventKind.KIOSK_REVOKED, actor, kiosk=_snapshot(kiosk)))
-    realtime.disconnect_kiosk(kiosk.id)
     return kiosk

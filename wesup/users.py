@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from wesup import passwords, realtime, validate
+from wesup import events, passwords, validate
 from wesup.config import write_private
-from wesup.enums import WORKS_TASKS, Role
+from wesup.enums import WORKS_TASKS, EventKind, Role
 from wesup.errors import Forbidden, NotFound, ValidationFailed
 from wesup.extensions import db
 from wesup.models import Installation, User, utcnow
@@ -40,6 +40,15 @@ def people_who_work_tasks(*, include_inactive: bool = False) -> list[User]:
     if not include_inactive:
         query = query.where(User.active.is_(True))
     return list(db.session.execute(query.order_by(sa.func.lower(User.name), User.id)).scalars())
+
+
+def session_stamps(user_ids: set[int]) -> dict[int, str]:
+    """The session stamps of the active people among these ids: a socket of anyone missing
+    here, or connected with another stamp, belongs to an ended session (sockets.sweep_people)."""
+    if not user_ids:
+        return {}
+    query = sa.select(User).where(User.id.in_(user_ids), User.active.is_(True))
+    return {user.id: user.session_stamp for user in db.session.execute(query).scalars()}
 
 
 def get_user(user_id: int) -> User:
@@ -98,10 +107,20 @@ def _new_user(data: dict[str, Any]) -> User:
     return user
 
 
-def _commit_unless_login_taken() -> None:
-    """Two admins saving the same new login at once: the second gets the form message."""
+def _commit_unless_login_taken(
+    actor: User | None = None, ended: dict[str, Any] | None = None
+) -> None:
+    """Two admins saving the same new login at once: the second gets the form message.
+
+    ended: {"person", "reason"} when the change ends the person's sessions. It is logged as
+    `session.ended` with the change, and every server process cuts their open pages when it
+    reaches it in the log, before it hands out anything written after it (wesup/relay.py).
+    """
     try:
-        db.session.commit()
+        if ended is None:
+            db.session.commit()
+        else:
+            events.publish(events.record(EventKind.SESSION_ENDED, actor, **ended))
     except sa.exc.IntegrityError as exc:
         db.session.rollback()
         raise ValidationFailed(
@@ -130,11 +149,12 @@ def update_user(actor: User | None, user_id: int, data: dict[str, Any]) -> User:
     user.active = active
     if password:
         user.set_password(password)
-    if deactivated or password:
-        user.end_sessions()  # a reactivation later does not revive them
-    _commit_unless_login_taken()
-    if deactivated or password:
-        realtime.end_sessions(user.id)  # their open pages stop receiving at once
+    ended = None
+    if deactivated or password:  # their open pages stop receiving at once, on every process
+        user.end_sessions()  # and a reactivation later does not revive their cookies
+        reason = "deactivated" if deactivated else "password_reset"
+        ended = {"person": user.brief(), "reason": reason}
+    _commit_unless_login_taken(actor, ended)
     return user
 
 
