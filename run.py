@@ -74,7 +74,10 @@ def main(argv: list[str] | None = None) -> None:
     from wesup.extensions import socketio
     from wesup.users import setup_token
 
-    app = create_app(overrides(args))
+    try:
+        app = create_app(overrides(args))
+    except ValueError as exc:  # a setting that cannot work: say which, and do not start
+        sys.exit(f"WeSup cannot start: {exc}")
     host, port = app.config["HOST"], int(app.config["PORT"])
     with app.app_context():
         upgrade()

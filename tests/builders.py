@@ -17,7 +17,7 @@ from werkzeug.security import generate_password_hash
 
 from wesup.enums import Role
 from wesup.extensions import db
-from wesup.models import Chat, Status, Task, TaskEvent, User
+from wesup.models import Chat, Group, Status, Task, TaskEvent, User
 from wesup.tasks.service import create_task
 
 PASSWORD = "correct horse battery"
@@ -51,6 +51,19 @@ def make_chat(app: Flask, name: str = "Acme support") -> Chat:
         return _detached(app, chat)
 
 
+def make_group(
+    app: Flask, name: str = "First line", members: tuple[User, ...] = (), color: str = "#1e88e5"
+) -> Group:
+    """A support line with these members, straight into the database."""
+    with app.app_context():
+        last = db.session.scalar(sa.select(sa.func.max(Group.position))) or 0
+        group = Group(name=name, color=color, position=last + 1)
+        group.members = [db.session.get(User, member.id) for member in members]
+        db.session.add(group)
+        db.session.commit()
+        return _detached(app, group)
+
+
 def status_named(app: Flask, name: str) -> Status:
     with app.app_context():
         status = db.session.execute(sa.select(Status).where(Status.name == name)).scalar_one()
@@ -58,10 +71,17 @@ def status_named(app: Flask, name: str) -> Status:
 
 
 def make_task(app: Flask, agent: User, title: str = "Printer offline", **data: Any) -> Task:
-    """Create through the service, as an agent would (records the event, broadcasts)."""
+    """Create through the service, as an agent would (records the event, broadcasts); with
+    `group_id` (and no `agent_id`) made by a lead or admin `agent`, it waits in that queue."""
     with app.app_context():
         task = create_task(db.session.get(User, agent.id), {"title": title, **data})
         return _detached(app, task)
+
+
+def as_user(app: Flask, user: User, change: Callable[..., Any], *args: Any) -> Any:
+    """Run a service call as this person, as the API would, in an app context of its own."""
+    with app.app_context():
+        return change(db.session.get(User, user.id), *args)
 
 
 def set_task_times(app: Flask, task_id: int, **moments: datetime | None) -> None:

@@ -29,6 +29,7 @@ TASK_KEYS = {
     "chat",
     "status",
     "agent",
+    "group",
     "received_at",
     "resolved_at",
     "created_at",
@@ -229,7 +230,7 @@ def test_list_without_a_period_is_today_in_the_team_zone(app):
     assert body["period"]["end"] == f"{day}T21:00:00+00:00"
 
 
-def test_my_tasks_open_oldest_first_then_closed_today(app):
+def test_my_tasks_open_oldest_first_then_closed_this_shift(app):
     alice = signed_in(app, "alice")
     bob = make_user(app, "bob")
     now = utcnow()
@@ -238,9 +239,9 @@ def test_my_tasks_open_oldest_first_then_closed_today(app):
     make_task(app, alice.user, "Closed", status_id=status_named(app, "Done").id)
     make_task(app, bob, "Bob's")
     body = alice.client.get("/api/tasks/mine").get_json()
-    assert body.keys() == {"open", "closed_today", "seq"}
+    assert body.keys() == {"open", "closed_this_shift", "queue", "shift", "seq"}
     assert [task["title"] for task in body["open"]] == ["Older", "Newer"]
-    assert [task["title"] for task in body["closed_today"]] == ["Closed"]
+    assert [task["title"] for task in body["closed_this_shift"]] == ["Closed"]
     assert body["seq"] == 4
 
 

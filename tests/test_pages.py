@@ -130,7 +130,7 @@ def test_the_nav_shows_each_role_only_its_pages(app):
 # --- My tasks -------------------------------------------------------------------------------
 
 
-def test_my_tasks_lists_open_oldest_first_then_closed_today(app):
+def test_my_tasks_lists_open_oldest_first_then_closed_this_shift(app):
     alice = person(app, "alice")
     bob = make_user(app, "bob")
     newer = make_task(app, alice.user, "Newer request")
@@ -145,7 +145,7 @@ def test_my_tasks_lists_open_oldest_first_then_closed_today(app):
     assert "Bob&#39;s own request" not in html and "Bob's own request" not in html
     data = page_data(html)
     assert [task["id"] for task in data["open"]] == [older.id, newer.id]
-    assert [task["id"] for task in data["closed_today"]] == [closed.id]
+    assert [task["id"] for task in data["closed_this_shift"]] == [closed.id]
     assert data["me"]["id"] == alice.user.id
     # each open task has a live timer the script ticks
     assert f'data-since="{task_json(app, older.id)["received_at"]}"' in html
@@ -470,7 +470,13 @@ def test_filters_by_agent_status_and_chat(app):
     html = viewer.client.get(f"/tasks?agent={bob.id}&chat={acme.id}").get_data(as_text=True)
     assert f'<option value="{bob.id}" selected>' in html
     assert f'<option value="{acme.id}" selected>' in html
-    assert page_data(html)["filters"] == {"agent": bob.id, "status": None, "chat": acme.id}
+    assert page_data(html)["filters"] == {
+        "agent": bob.id,
+        "status": None,
+        "chat": acme.id,
+        "group": None,
+        "unassigned": None,
+    }
 
 
 def test_the_summary_counts_open_postponed_and_resolved(app):

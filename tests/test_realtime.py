@@ -270,7 +270,7 @@ def test_an_event_is_sent_only_once_it_is_committed(app, socket_client, monkeypa
     [
         ("bob", "PATCH", "/api/tasks/{id}", {"version": 1, "title": "Mine now"}, 403),
         ("bob", "DELETE", "/api/tasks/{id}", None, 403),
-        ("bob", "POST", "/api/tasks/{id}/comments", {"body": "Hi"}, 403),
+        ("vera", "POST", "/api/tasks/{id}/comments", {"body": "Hi"}, 403),
         ("vera", "POST", "/api/tasks", {"title": "Viewer's"}, 403),
         ("alice", "PATCH", "/api/tasks/{id}", {"version": 1, "title": ""}, 422),
         ("alice", "PATCH", "/api/tasks/{id}", {"version": 7, "title": "Stale"}, 409),

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from tests.builders import Auth, make_task, make_user, signed_in, status_named
+from tests.builders import Auth, as_user, make_task, make_user, signed_in, status_named
 from wesup.directories import service as directories
 from wesup.enums import Role
 from wesup.events import ReplayTooOld, latest_seq, replay_after
@@ -33,12 +33,6 @@ def log_after(app: Flask, seq: int) -> list[tuple[int, str, int | None]]:
             .order_by(TaskEvent.seq)
         )
         return [tuple(row) for row in rows]
-
-
-def as_user(app: Flask, user: User, change: Any, *args: Any) -> Any:
-    """Run a service call as this person, as the API would."""
-    with app.app_context():
-        return change(db.session.get(User, user.id), *args)
 
 
 def set_status(app: Flask, user: User, task_id: int, status: str) -> None:

@@ -112,11 +112,11 @@ def test_the_summary_line_adds_up_the_table():
     assert service.summary(tasks) == table["totals"]  # type: ignore[arg-type]
 
 
-# --- who may edit --------------------------------------------------------------------------
+# --- what a reader may do with a task ------------------------------------------------------
 
 
-@pytest.mark.parametrize("case", cases("can_edit"))
-def test_can_edit(case):
+@pytest.mark.parametrize("case", cases("task_actions"))
+def test_task_actions(case):
     who = case["who"]
     reader = User(id=1, role=who["role"])
     # the table's reader is what tasks/views.py me() tells the page about that role
@@ -124,17 +124,39 @@ def test_can_edit(case):
         who["works_tasks"],
         who["can_edit_every"],
     )
-    got = rules.can_edit(
-        works_tasks=who["works_tasks"],
-        can_edit_every=who["can_edit_every"],
-        own=case["own"],
-        deleted=case["deleted"],
+    assert (
+        rules.can_edit(
+            works_tasks=who["works_tasks"],
+            can_edit_every=who["can_edit_every"],
+            own=case["own"],
+            deleted=case["deleted"],
+        )
+        is case["may_edit"]
     )
-    assert got is case["may_edit"]
-    task = SimpleNamespace(agent_id=1 if case["own"] else 2, deleted_at=None)
-    if case["deleted"]:
-        task.deleted_at = datetime.fromisoformat("2024-03-10T07:00:00Z")
+    assert (
+        rules.can_comment(works_tasks=who["works_tasks"], deleted=case["deleted"])
+        is (case["may_comment"])
+    )
+    assert (
+        rules.can_take(
+            works_tasks=who["works_tasks"],
+            can_edit_every=who["can_edit_every"],
+            unassigned=case["unassigned"],
+            member_of_line=case["member_of_line"],
+            deleted=case["deleted"],
+        )
+        is case["may_take"]
+    )
+    # the services ask the same of a task row
+    task = SimpleNamespace(
+        agent_id=None if case["unassigned"] else (1 if case["own"] else 2),
+        group_id=7,
+        deleted_at=datetime.fromisoformat("2024-03-10T07:00:00Z") if case["deleted"] else None,
+    )
+    lines = {7} if case["member_of_line"] else {8}
     assert service.can_edit(reader, task) is case["may_edit"]  # type: ignore[arg-type]
+    assert service.can_comment(reader, task) is case["may_comment"]  # type: ignore[arg-type]
+    assert service.can_take(reader, task, lines) is case["may_take"]  # type: ignore[arg-type]
 
 
 # --- the wall ------------------------------------------------------------------------------
@@ -154,11 +176,15 @@ def test_on_shift(case):
 @pytest.mark.parametrize("case", cases("wall_lanes"))
 def test_wall_lanes(case):
     lanes = rules.wall_lanes(
-        case["tasks"], case["online"], case["shift_agent_ids"], at(case["day_start"])
+        case["tasks"],
+        case["online"],
+        case["shift_agent_ids"],
+        at(case["shift_start"]),
+        case.get("groups", []),
     )
     assert [
         {
-            "agent": lane["agent"]["id"],
+            ("group" if "group" in lane else "agent"): (lane.get("group") or lane["agent"])["id"],
             "open": ids(lane["open"]),
             "postponed": ids(lane["postponed"]),
             "resolved": ids(lane["resolved"]),

@@ -430,7 +430,7 @@ def test_the_timeline_holds_only_its_own_task(app):
 # --- reading --------------------------------------------------------------------------------
 
 
-def test_open_tasks_are_oldest_first_and_closed_today_newest_first(app):
+def test_open_tasks_are_oldest_first_and_closed_this_shift_newest_first(app):
     alice = make_user(app, "alice")
     bob = make_user(app, "bob")
     now = utcnow()
@@ -445,7 +445,7 @@ def test_open_tasks_are_oldest_first_and_closed_today_newest_first(app):
 
     with app.app_context():
         assert [t.title for t in service.open_tasks(alice.id)] == ["Early", "Late"]
-        closed = [t.title for t in service.closed_today(alice.id)]
+        closed = [t.title for t in service.closed_this_shift(alice.id)]
     assert closed == ["Closed second", "Closed first"]
 
 

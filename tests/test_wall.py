@@ -123,8 +123,8 @@ def test_lanes_show_who_is_on_shift(app, viewer, socket_client):
     assert [t["title"] for t in lanes["Alice"]["tasks"]] == ["Parked", "Older", "Newer"]
     assert lanes["Alice"]["tasks"][0]["status"]["category"] == "postponed"
     assert lanes["Alice"]["tasks"][2]["chat"] == {"id": chat.id, "name": "Acme"}
-    assert lanes["Alice"]["resolved_today"] == []
-    assert [t["id"] for t in lanes["Bob"]["resolved_today"]] == [closed.id]
+    assert lanes["Alice"]["resolved_this_shift"] == []
+    assert [t["id"] for t in lanes["Bob"]["resolved_this_shift"]] == [closed.id]
     assert lanes["Bob"]["tasks"] == []
     assert lanes["Carol"]["online"] is True and lanes["Alice"]["online"] is False
     assert lanes["Lena"]["online"] is True and lanes["Lena"]["agent"]["id"] == lena.id
@@ -142,15 +142,15 @@ def signed_in_as(app: Flask, login: str):
     return auth.client
 
 
-def test_the_data_carries_who_is_online_and_the_day(app, viewer, socket_client):
+def test_the_data_carries_who_is_online_and_the_shift(app, viewer, socket_client):
     agent = make_user(app, "alice", name="Alice")
     socket_client(signed_in_as(app, "alice"), view="mine")
     data = viewer.client.get("/board/data").get_json()
     assert data["online"] == [{"id": agent.id, "name": "Alice"}]
     assert agent.id in data["shift_agent_ids"]
-    with app.app_context():
-        assert data["day_start"] == day_start(today()).isoformat()
-    assert data["day_end"] > data["day_start"]
+    with app.app_context():  # without WESUP_SHIFTS, a shift is the team's calendar day
+        assert data["shift_start"] == day_start(today()).isoformat()
+        assert data["shift_end"] == day_start(today() + timedelta(days=1)).isoformat()
 
 
 def test_a_title_with_markup_stays_text_on_the_page(app, viewer):

@@ -11,6 +11,8 @@ from typing import Any
 from flask import Flask
 from limits import parse_many
 
+from wesup.timeutil import parse_shifts
+
 ASYNC_MODES = ("eventlet", "gevent", "threading")
 # SQLite's PRAGMA synchronous under WAL: NORMAL may lose the last commits on a power cut (never
 # corrupts); FULL and EXTRA wait for the disk on every commit. OFF is not offered.
@@ -42,6 +44,8 @@ class Defaults:
     # client's address; see wesup/loginlimits.py.
     LOGIN_LIMIT_PER_LOGIN = "10 per 15 minutes"
     LOGIN_LIMIT_PER_ADDRESS = "50 per 15 minutes"
+    SHIFTS = ""  # e.g. "08:00-20:00,20:00-08:00" in the team zone; empty: one shift per day
+    HANDOVER_ALERT_MINUTES = 15  # wall board: a handover nobody accepted turns red
     SQL_ECHO = False
 
 
@@ -67,6 +71,8 @@ ENV_KEYS = {
     "SQLITE_SYNCHRONOUS": str,
     "LOGIN_LIMIT_PER_LOGIN": str,
     "LOGIN_LIMIT_PER_ADDRESS": str,
+    "SHIFTS": str,
+    "HANDOVER_ALERT_MINUTES": int,
 }
 
 
@@ -130,6 +136,10 @@ def configure(app: Flask, overrides: dict[str, Any] | None) -> None:
     app.config["SQLITE_SYNCHRONOUS"] = synchronous
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_secret_key(app)
+    try:
+        app.config["SHIFT_WINDOWS"] = parse_shifts(app.config["SHIFTS"])
+    except ValueError as exc:
+        raise ValueError(f"WESUP_SHIFTS {app.config['SHIFTS']!r}: {exc}") from exc
 
     url = app.config.get("DATABASE_URL") or "sqlite:///" + str(
         Path(app.instance_path) / "wesup.sqlite3"

@@ -54,12 +54,17 @@ class StatusCategory(enum.StrEnum):
 class EventKind(enum.StrEnum):
     """Every kind of event the log records.
 
-    `task.*` events carry the task as it is after the change (`task`), go to the board and
-    the owner's rooms, and show on the task's timeline; `chat.*` and `status.*` events carry
-    the entry and go to every page; `kiosk.*` events and `session.ended` (a person
-    deactivated or their password reset) are kept for the audit trail only, and every server
-    process cuts the sockets they concern when it reaches them in the log (wesup/relay.py).
-    A page applies every `task.*` kind the same way, so adding one here needs no JavaScript.
+    `task.*` events carry the task as it is after the change (`task`), go to the board, the
+    old and new owner's rooms and the old and new line's rooms, and show on the task's
+    timeline; those that change the owner or the line also carry `from`, `to` and `note`.
+    `handover.*` events carry the handover and are addressed like task events. `chat.*`,
+    `status.*` and `group.*` events carry the entry and go to every page (a `group.*` one
+    also names who joined or left the line: every server process moves their sockets in or
+    out of its room when it reaches the event, wesup/relay.py). `kiosk.*` events and
+    `session.ended` (a person deactivated or their password reset) are kept for the audit
+    trail only, and every server process cuts the sockets they concern when it reaches them
+    in the log. A page applies every `task.*` kind the same way, so adding one here needs no
+    JavaScript.
     """
 
     TASK_CREATED = "task.created"
@@ -68,6 +73,12 @@ class EventKind(enum.StrEnum):
     TASK_COMMENTED = "task.commented"
     TASK_DELETED = "task.deleted"
     TASK_RESTORED = "task.restored"
+    TASK_ASSIGNED = "task.assigned"
+    TASK_TRANSFERRED = "task.transferred"
+    TASK_TAKEN = "task.taken"
+    TASK_HANDED_OVER = "task.handed_over"
+    HANDOVER_CREATED = "handover.created"
+    HANDOVER_ACCEPTED = "handover.accepted"
     CHAT_CREATED = "chat.created"
     CHAT_UPDATED = "chat.updated"
     CHAT_ARCHIVED = "chat.archived"
@@ -78,6 +89,11 @@ class EventKind(enum.StrEnum):
     STATUS_ARCHIVED = "status.archived"
     STATUS_RESTORED = "status.restored"
     STATUS_DELETED = "status.deleted"
+    GROUP_CREATED = "group.created"
+    GROUP_UPDATED = "group.updated"
+    GROUP_ARCHIVED = "group.archived"
+    GROUP_RESTORED = "group.restored"
+    GROUP_DELETED = "group.deleted"
     KIOSK_CREATED = "kiosk.created"
     KIOSK_RENAMED = "kiosk.renamed"
     KIOSK_REVOKED = "kiosk.revoked"
@@ -88,16 +104,41 @@ class EventKind(enum.StrEnum):
         return self.value.startswith("task.")
 
     @property
+    def is_addressed(self) -> bool:
+        """Task and handover events go to the board and to the people and lines they
+        concern; the others (directory entries) go to every page."""
+        return self.value.startswith(("task.", "handover."))
+
+    @property
+    def moves_members(self) -> bool:
+        """A line's event that may say who joined or left it (`joined`, `left`)."""
+        return self.value.startswith("group.")
+
+    @property
+    def changes_owner(self) -> bool:
+        """Kinds that move a task to another owner or line: they carry from, to and note."""
+        return self in OWNER_KINDS
+
+    @property
     def is_published(self) -> bool:
         """Kiosk links and ended sessions are an admin's business: no page, live or on
         replay, gets them."""
         return not self.value.startswith(("kiosk.", "session."))
 
 
+OWNER_KINDS = frozenset(
+    {
+        EventKind.TASK_ASSIGNED,
+        EventKind.TASK_TRANSFERRED,
+        EventKind.TASK_TAKEN,
+        EventKind.TASK_HANDED_OVER,
+    }
+)
 TASK_KINDS = tuple(kind for kind in EventKind if kind.is_task)
 UNPUBLISHED_KINDS = tuple(kind for kind in EventKind if not kind.is_published)
 
 
 def directory_kind(entry: str, action: str) -> EventKind:
-    """EventKind("chat.archived") from ("chat", "archived"); a typo fails here, not later."""
+    """EventKind("chat.archived") from ("chat", "archived"); a typo fails here, not later.
+    Entries: chat, status, group (a support line)."""
     return EventKind(f"{entry}.{action}")

@@ -44,10 +44,10 @@ def json_error(
 
 
 def service_error_response(error: ServiceError) -> ResponseReturnValue:
-    """JSON for the API; the conflict carries the current task so the client can show it."""
+    """JSON for the API; a conflict carries what is there now (`current`) so the client can
+    show it, and a lost Take who took the task (`taken_by`)."""
     body = error.to_dict()
-    if "current" in error.extra:
-        body["current"] = error.extra["current"]
+    body.update(error.extra)
     return jsonify(body), error.status
 
 

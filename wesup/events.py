@@ -3,13 +3,14 @@ missed."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
 
-from wesup import relay
+from wesup import realtime, relay
 from wesup.enums import UNPUBLISHED_KINDS, EventKind
 from wesup.extensions import db
 from wesup.models import TaskEvent, User, utcnow
@@ -27,15 +28,25 @@ def record(
     *,
     task_id: int | None = None,
     agent_id: int | None = None,
+    previous_agent_id: int | None = None,
+    group_id: int | None = None,
+    previous_group_id: int | None = None,
     **data: Any,
 ) -> TaskEvent:
-    """Add an event to the current transaction; the caller commits through publish()."""
+    """Add an event to the current transaction; the caller commits through publish().
+
+    agent_id / group_id: the owner and line the event concerns after the change;
+    previous_agent_id / previous_group_id: before it, when the change moved the task (or the
+    handover's giver). realtime.event_rooms() addresses the event from these."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_EVENT_LOCK)))
     event = TaskEvent(
         kind=EventKind(kind).value,
         task_id=task_id,
         agent_id=agent_id,
+        previous_agent_id=previous_agent_id if previous_agent_id != agent_id else None,
+        group_id=group_id,
+        previous_group_id=previous_group_id if previous_group_id != group_id else None,
         actor_id=actor.id if actor else None,
         created_at=utcnow(),
         data=data,
@@ -48,10 +59,17 @@ def record(
 def publish(event: TaskEvent) -> dict[str, Any]:
     """Commit the change with its event, then hand it to this process's sockets in seq order
     and ring the other server processes (wesup/relay.py); never waits on Redis."""
-    message = event.to_message()
+    return publish_all([event])[0]
+
+
+def publish_all(recorded: list[TaskEvent]) -> list[dict[str, Any]]:
+    """Commit a change that made several events (a handover) at once, then hand each out in
+    seq order: a page sees all of them or, until the commit, none."""
+    messages = [(event, event.to_message()) for event in recorded]
     db.session.commit()
-    relay.deliver(event, message)
-    return message
+    for event, message in messages:
+        relay.deliver(event, message)
+    return [message for _, message in messages]
 
 
 def latest_seq() -> int:
@@ -63,11 +81,15 @@ class ReplayTooOld(Exception):
     """The gap cannot be replayed: the page must reload its snapshot."""
 
 
-def replay_after(seq: int, *, agent_id: int | None, board: bool) -> list[dict[str, Any]]:
-    """Events after seq that a page in these rooms would have received live, in order.
+def replay_after(
+    seq: int, *, agent_id: int | None, board: bool, group_ids: Iterable[int] = ()
+) -> list[dict[str, Any]]:
+    """Events after seq that a page in these rooms (realtime.reader_rooms) would have received
+    live (realtime.event_rooms), in order.
 
     Raises ReplayTooOld when the gap is larger than REPLAY_LIMIT or older than
-    REPLAY_MAX_AGE_HOURS, or when seq is ahead of the log (the database was replaced).
+    REPLAY_MAX_AGE_HOURS, or when seq is ahead of the log (the database was replaced). The
+    limit counts the whole gap, not only this page's share: a long gap reloads.
     """
     config = current_app.config
     newest = latest_seq()
@@ -80,8 +102,6 @@ def replay_after(seq: int, *, agent_id: int | None, board: bool) -> list[dict[st
     query = sa.select(TaskEvent).where(
         TaskEvent.seq > seq, TaskEvent.kind.not_in(UNPUBLISHED_KINDS)
     )
-    if not board:
-        query = query.where(sa.or_(TaskEvent.task_id.is_(None), TaskEvent.agent_id == agent_id))
     query = query.order_by(TaskEvent.seq).limit(config["REPLAY_LIMIT"] + 1)
     events = db.session.execute(query).unique().scalars().all()
     if len(events) > config["REPLAY_LIMIT"]:
@@ -92,4 +112,5 @@ def replay_after(seq: int, *, agent_id: int | None, board: bool) -> list[dict[st
     oldest_allowed = utcnow() - timedelta(hours=config["REPLAY_MAX_AGE_HOURS"])
     if first_missed_at is not None and first_missed_at < oldest_allowed:
         raise ReplayTooOld("the gap is too old")
-    return [event.to_message() for event in events]
+    rooms = realtime.reader_rooms(agent_id, group_ids, board=board)
+    return [event.to_message() for event in events if realtime.event_rooms(event) & rooms]

@@ -1,4 +1,5 @@
-"""Database models: people, directories (chats, statuses), tasks, comments and the event log."""
+"""Database models: people, support lines, directories (chats, statuses), tasks, comments,
+handovers and the event log."""
 
 from __future__ import annotations
 
@@ -125,6 +126,48 @@ class Installation(Model):
     set_up_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
 
 
+# Who belongs to which support line; a person may be in several.
+group_members = sa.Table(
+    "group_members",
+    Model.metadata,
+    sa.Column("group_id", sa.ForeignKey("groups.id"), primary_key=True),
+    sa.Column("user_id", sa.ForeignKey("users.id"), primary_key=True, index=True),
+)
+
+
+class Group(Model):
+    """A support line («первая линия», «вторая линия»): its members take tasks from its queue
+    (the line's unassigned tasks). Called "group" in the API, "line" on the pages."""
+
+    __tablename__ = "groups"
+    __table_args__ = NEVER_REUSE_IDS
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(64))
+    color: so.Mapped[str] = so.mapped_column(sa.String(7))
+    position: so.Mapped[int] = so.mapped_column(default=0)
+    archived_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+
+    members: so.Mapped[list[User]] = so.relationship(
+        secondary=group_members, lazy="selectin", order_by=lambda: [User.name, User.id]
+    )
+
+    @property
+    def member_ids(self) -> list[int]:
+        return sorted(member.id for member in self.members)
+
+    def brief(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "color": self.color}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.brief(),
+            "position": self.position,
+            "archived": self.archived_at is not None,
+            "member_ids": self.member_ids,
+        }
+
+
 class Chat(Model):
     """A team chat that requests come from."""
 
@@ -170,17 +213,23 @@ class Status(Model):
 
 
 class Task(Model):
-    """One request from a chat, owned by an agent, moving through statuses."""
+    """One request from a chat, moving through statuses. It has an owner (a person who works
+    tasks), or sits unassigned in a support line's queue: the database refuses a task with
+    neither, so no task is ever left with nobody."""
 
     __tablename__ = "tasks"
-    __table_args__ = NEVER_REUSE_IDS
+    __table_args__ = (
+        sa.CheckConstraint("agent_id IS NOT NULL OR group_id IS NOT NULL", name="owner_or_line"),
+        NEVER_REUSE_IDS,
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     title: so.Mapped[str] = so.mapped_column(sa.String(300))
     description: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     chat_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("chats.id"))
     status_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("statuses.id"))
-    agent_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    agent_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    group_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("groups.id"), index=True)
     received_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, index=True)
     resolved_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime, index=True)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
@@ -191,7 +240,8 @@ class Task(Model):
 
     chat: so.Mapped[Chat | None] = so.relationship(lazy="joined")
     status: so.Mapped[Status] = so.relationship(lazy="joined")
-    agent: so.Mapped[User] = so.relationship(lazy="joined")
+    agent: so.Mapped[User | None] = so.relationship(lazy="joined")
+    group: so.Mapped[Group | None] = so.relationship(lazy="joined")
 
     # An UPDATE carries "WHERE version = :old": two writers can never both win.
     __mapper_args__ = {"version_id_col": version}
@@ -212,7 +262,8 @@ class Task(Model):
                 "color": self.status.color,
                 "category": self.status.category,
             },
-            "agent": self.agent.brief(),
+            "agent": self.agent.brief() if self.agent else None,
+            "group": self.group.brief() if self.group else None,
             "received_at": _iso(self.received_at),
             "resolved_at": _iso(self.resolved_at),
             "created_at": _iso(self.created_at),
@@ -248,8 +299,12 @@ class Comment(Model):
 class TaskEvent(Model):
     """The audit log and the live feed: every change, numbered by a strictly increasing seq.
 
-    Task events carry the task's agent so that replay can send each page only what it
-    would have received live; directory events have no task and go to everybody.
+    Task and handover events carry whom they concern: the owner after the change
+    (`agent_id`) and before it (`previous_agent_id`), the line after and before (`group_id`,
+    `previous_group_id`). realtime.event_rooms() turns these into rooms, for the live
+    broadcast and for replay alike. Owner changes stay here, so each person's time with a
+    task can be rebuilt from the log alone. Directory events concern nobody in particular and
+    go to everybody.
     """
 
     __tablename__ = "task_events"
@@ -259,6 +314,9 @@ class TaskEvent(Model):
     kind: so.Mapped[str] = so.mapped_column(sa.String(32))
     task_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("tasks.id"), index=True)
     agent_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    previous_agent_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    group_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("groups.id"))
+    previous_group_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("groups.id"))
     actor_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, index=True)
     data: so.Mapped[dict[str, Any]] = so.mapped_column(sa.JSON, default=dict)
@@ -274,6 +332,75 @@ class TaskEvent(Model):
             "actor": self.actor.brief() if self.actor else None,
             "at": _iso(self.created_at),
             **self.data,
+        }
+
+
+# The tasks a handover moved.
+handover_tasks = sa.Table(
+    "handover_tasks",
+    Model.metadata,
+    sa.Column("handover_id", sa.ForeignKey("handovers.id"), primary_key=True),
+    sa.Column("task_id", sa.ForeignKey("tasks.id"), primary_key=True, index=True),
+)
+
+
+class Handover(Model):
+    """A shift handover: every open task of one person moved at once to the next person or to
+    a line, with one note, pending until the receiver acknowledges it."""
+
+    __tablename__ = "handovers"
+    __table_args__ = (
+        sa.CheckConstraint("(to_user_id IS NULL) <> (to_group_id IS NULL)", name="one_recipient"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    from_user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    to_user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    to_group_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("groups.id"), index=True)
+    note: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, index=True)
+    accepted_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime, index=True)
+    accepted_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+
+    from_user: so.Mapped[User] = so.relationship(foreign_keys=[from_user_id], lazy="joined")
+    to_user: so.Mapped[User | None] = so.relationship(foreign_keys=[to_user_id], lazy="joined")
+    to_group: so.Mapped[Group | None] = so.relationship(lazy="joined")
+    accepted_by: so.Mapped[User | None] = so.relationship(
+        foreign_keys=[accepted_by_id], lazy="joined"
+    )
+    tasks: so.Mapped[list[Task]] = so.relationship(
+        secondary=handover_tasks, lazy="selectin", order_by=lambda: [Task.received_at, Task.id]
+    )
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The API's shape; `tasks` adds what the banner and the sheet list."""
+        return {
+            "id": self.id,
+            "from": self.from_user.brief(),
+            "to": {
+                "agent": self.to_user.brief() if self.to_user else None,
+                "group": self.to_group.brief() if self.to_group else None,
+            },
+            "note": self.note,
+            "task_ids": [task.id for task in self.tasks],
+            "tasks": [
+                {
+                    "id": task.id,
+                    "title": task.title,
+                    "chat": task.chat.name if task.chat else None,
+                    "status": {"name": task.status.name, "color": task.status.color},
+                    "last_comment": task.last_comment,
+                }
+                for task in self.tasks
+            ],
+            "created_at": _iso(self.created_at),
+            "accepted_at": _iso(self.accepted_at),
+            "accepted_by": self.accepted_by.brief() if self.accepted_by else None,
         }
 
 

@@ -1,8 +1,14 @@
 """The emit side of Socket.IO: rooms, broadcasting a committed event, cutting a room.
 
 Rooms: `all` (every connection: directory changes), `board` (All tasks and the wall board:
-every task change), `user:<id>` (a person's own tasks and their control messages),
-`kiosk:<id>` (the sockets of one kiosk link, so that revoking it can cut them).
+every task and handover change), `user:<id>` (a person's tasks, old and new, handovers to or
+from them, and their control messages), `group:<id>` (the members of a support line: its
+queue, tasks moving in or out of it, handovers to it), `kiosk:<id>` (the sockets of one kiosk
+link, so that revoking it can cut them).
+
+Who receives an event is decided once, by `event_rooms`, from the fields the event row
+keeps; the live broadcast and the replay after a reconnect both ask it, so a page catching
+up gets exactly what it would have received live.
 
 Everything here reaches this process's sockets alone (`ignore_queue`): each server process
 hands the event log to its own sockets (wesup/relay.py), so nothing depends on a message
@@ -12,9 +18,12 @@ live in wesup/sockets.py.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from wesup.enums import EventKind
 from wesup.extensions import socketio
+from wesup.models import TaskEvent
 
 ROOM_ALL = "all"
 ROOM_BOARD = "board"
@@ -28,15 +37,52 @@ def kiosk_room(kiosk_id: int) -> str:
     return f"kiosk:{kiosk_id}"
 
 
-def task_rooms(agent_id: int | None) -> list[str]:
-    """Rooms that receive a change of a task owned by agent_id."""
-    return [ROOM_BOARD, user_room(agent_id)] if agent_id else [ROOM_ALL]
+def group_room(group_id: int) -> str:
+    return f"group:{group_id}"
 
 
-def broadcast(message: dict[str, Any], *, agent_id: int | None) -> None:
-    """Send a committed event to its rooms on this process; called by wesup/relay.py alone."""
-    rooms = task_rooms(agent_id) if message.get("task_id") else [ROOM_ALL]
-    socketio.emit("event", message, to=rooms, ignore_queue=True)
+def event_rooms(event: TaskEvent) -> set[str]:
+    """Who receives an event, live and on replay: a task or handover change goes to the
+    board, to its owner before and after, and to its line before and after; anything else
+    (directory entries) to every page."""
+    if not EventKind(event.kind).is_addressed:
+        return {ROOM_ALL}
+    rooms = {ROOM_BOARD}
+    rooms |= {user_room(i) for i in (event.agent_id, event.previous_agent_id) if i}
+    rooms |= {group_room(i) for i in (event.group_id, event.previous_group_id) if i}
+    return rooms
+
+
+def reader_rooms(user_id: int | None, group_ids: Iterable[int], *, board: bool) -> set[str]:
+    """The rooms a page joins: everybody's, the reader's own and their lines', and the board's
+    for All tasks and the wall. sockets.py joins these; replay filters by them."""
+    rooms = {ROOM_ALL}
+    if user_id is not None:
+        rooms.add(user_room(user_id))
+    rooms |= {group_room(group_id) for group_id in group_ids}
+    if board:
+        rooms.add(ROOM_BOARD)
+    return rooms
+
+
+def broadcast(message: dict[str, Any], *, rooms: Iterable[str]) -> None:
+    """Send a committed event to its rooms (event_rooms) on this process; called by
+    wesup/relay.py alone."""
+    socketio.emit("event", message, to=sorted(rooms), ignore_queue=True)
+
+
+def move_members(group_id: int, joined: Iterable[int], left: Iterable[int]) -> None:
+    """People joined or left a line: this process's sockets of theirs enter or leave its room.
+    wesup/relay.py calls this as it hands out the line's event, so every event after it (in
+    seq order) reaches exactly the line's members, on every process, with no reconnect."""
+    server = socketio.server
+    if server is None:
+        return
+    room = group_room(group_id)
+    for people, move in ((joined, server.enter_room), (left, server.leave_room)):
+        for user_id in people:
+            for sid, _eio_sid in list(server.manager.get_participants("/", user_room(user_id))):
+                move(sid, room, namespace="/")
 
 
 def cut_socket(sid: str, notice: str, payload: dict[str, Any]) -> None:

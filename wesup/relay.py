@@ -10,8 +10,9 @@ cursor, in seq order, exactly once, so a page's "highest seq applied" is also "e
 up to here", and its next reconnect asks for the right gap.
 
 Handing out an event also does what it means for open sockets: `session.ended` (a person
-deactivated or their password reset) and `kiosk.revoked` cut their room on this process,
-before anything logged after them goes out.
+deactivated or their password reset) and `kiosk.revoked` cut their room on this process, and
+a `group.*` event moves the sockets of the people who joined or left the line in or out of
+its room (realtime.move_members), before anything logged after them goes out.
 """
 
 from __future__ import annotations
@@ -104,8 +105,11 @@ def _hand_out(event: TaskEvent, message: dict[str, Any]) -> None:
             realtime.end_sessions(event.data["person"]["id"])
         elif kind is EventKind.KIOSK_REVOKED:
             realtime.disconnect_kiosk(event.data["kiosk"]["id"])
+        elif kind.moves_members:  # before the event goes out: its room is as it says now
+            data = event.data
+            realtime.move_members(data["group"]["id"], data.get("joined", ()), data.get("left", ()))
         if kind.is_published:
-            realtime.broadcast(message, agent_id=event.agent_id)
+            realtime.broadcast(message, rooms=realtime.event_rooms(event))
     except Exception:
         current_app.logger.exception("relay: event %s (%s) not handed out", event.seq, event.kind)
 

@@ -38,17 +38,45 @@ def summary_counter(resolved_at: datetime | None, category: str) -> str:
 
 def can_edit(*, works_tasks: bool, can_edit_every: bool, own: bool, deleted: bool = False) -> bool:
     """Agents edit their own tasks, leads and admins every task, viewers none; a deleted task
-    nobody (a lead restores it first)."""
+    nobody (a lead restores it first). A task waiting in a line's queue is nobody's own: a
+    member takes it first. Editing includes handing the task on (transfer)."""
     if deleted:
         return False
     return can_edit_every or (works_tasks and own)
 
 
+def can_comment(*, works_tasks: bool, deleted: bool = False) -> bool:
+    """Any agent, lead or admin adds a note to any task (the second line answering, a
+    colleague who knows the fix); viewers watch. A deleted task takes no notes."""
+    return works_tasks and not deleted
+
+
+def can_take(
+    *,
+    works_tasks: bool,
+    can_edit_every: bool,
+    unassigned: bool,
+    member_of_line: bool,
+    deleted: bool = False,
+) -> bool:
+    """A task waiting in a line's queue is taken by a member of that line, or by a lead or an
+    admin; one that has an owner is not up for taking."""
+    if deleted or not unassigned or not works_tasks:
+        return False
+    return can_edit_every or member_of_line
+
+
 def on_shift(*, holds_open: bool, resolved_today: bool, online: bool, shift_agent: bool) -> bool:
-    """Who gets a lane on the wall: a person with open tasks, or who resolved one today, or who
-    works tasks (`shift_agent`: agent, lead, admin, enums.WORKS_TASKS) and has WeSup open now.
-    A viewer online only watches."""
+    """Who gets a lane on the wall: a person with open tasks, or who resolved one this shift
+    (`resolved_today`: since the shift began, WESUP_SHIFTS), or who works tasks
+    (`shift_agent`: agent, lead, admin, enums.WORKS_TASKS) and has WeSup open now. A viewer
+    online only watches."""
     return holds_open or resolved_today or (online and shift_agent)
+
+
+def queue_order(group: Mapping[str, Any]) -> tuple[int, int]:
+    """Queue lanes go in the lines' order (Directories), then by id."""
+    return (group.get("position", 0), group["id"])
 
 
 def lane_order(agent: Mapping[str, Any]) -> tuple[str, int]:
@@ -66,24 +94,39 @@ def wall_lanes(
     tasks: Iterable[Mapping[str, Any]],
     online: Collection[Mapping[str, Any]],
     shift_agent_ids: Collection[int],
-    day_start: datetime,
+    shift_start: datetime,
+    groups: Iterable[Mapping[str, Any]] = (),
 ) -> list[Lane]:
-    """One lane per person on shift, by name: open and postponed cards oldest first, tasks
-    resolved today newest first. Tasks are as Task.to_dict() sends them; `online` is
-    [{id, name}]; `shift_agent_ids` are the people whose being online puts them on shift."""
+    """First one queue lane per line, in the lines' order ({"group", ...}: the line's
+    unassigned tasks), then one lane per person on shift, by name ({"agent", ...}): open and
+    postponed cards oldest first, tasks resolved this shift (since `shift_start`) newest
+    first. Tasks are as Task.to_dict() sends them; `online` is [{id, name}];
+    `shift_agent_ids` are the people whose being online puts them on shift; `groups` are the
+    active lines ({id, name, color, position}), each of which gets its queue lane."""
     lanes: dict[int, Lane] = {}
+    queues: dict[int, Lane] = {}
 
     def lane(agent: Mapping[str, Any]) -> Lane:
         if agent["id"] not in lanes:
             lanes[agent["id"]] = {"agent": agent, "open": [], "postponed": [], "resolved": []}
         return lanes[agent["id"]]
 
+    def queue(group: Mapping[str, Any]) -> Lane:
+        if group["id"] not in queues:
+            queues[group["id"]] = {"group": group, "open": [], "postponed": [], "resolved": []}
+        return queues[group["id"]]
+
+    for group in groups:
+        queue(group)
     for task in tasks:
         resolved_at = _instant(task["resolved_at"])
-        if task["deleted"] or (resolved_at is not None and resolved_at < day_start):
+        if task["deleted"] or (resolved_at is not None and resolved_at < shift_start):
             continue
         counter = summary_counter(resolved_at, task["status"]["category"])
-        lane(task["agent"])[counter].append(task)
+        if task["agent"] is not None:
+            lane(task["agent"])[counter].append(task)
+        elif task.get("group") is not None:
+            queue(task["group"])[counter].append(task)
     online_ids = {person["id"] for person in online}
     for person in online:
         lane(person)
@@ -102,7 +145,12 @@ def wall_lanes(
         item["postponed"].sort(key=oldest_first)
         item["resolved"].sort(key=_newest_resolved_first)
         shown.append(item)
-    return sorted(shown, key=lambda item: lane_order(item["agent"]))
+    for item in queues.values():
+        item["open"].sort(key=oldest_first)
+        item["postponed"].sort(key=oldest_first)
+        item["resolved"].sort(key=_newest_resolved_first)
+    ordered_queues = sorted(queues.values(), key=lambda item: queue_order(item["group"]))
+    return ordered_queues + sorted(shown, key=lambda item: lane_order(item["agent"]))
 
 
 def _instant(value: str | None) -> datetime | None:

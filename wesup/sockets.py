@@ -26,6 +26,7 @@ from wesup.extensions import live_state, socketio
 from wesup.kiosk import current_kiosk, revoked_ids
 from wesup.livestate import PersonSocket, SocketState
 from wesup.models import User
+from wesup.owners import line_ids
 from wesup.users import session_stamps
 
 BOARD_VIEWS = ("board", "wall")
@@ -69,18 +70,22 @@ def on_connect(auth: Any = None) -> bool:
     """Sent by every live page. Refuses anonymous clients; joins rooms; replays what was missed.
 
     auth: {"view": "mine" | "board" | "wall", "since": <last applied seq>}.
-    Emits to this client alone either `replay` {"events": [...], "seq"} or `reload` {"reason"},
-    and to board views the current `presence`. A revoked kiosk link is refused with the
-    reason "kiosk_revoked", so that its page can stop retrying and say so.
+    A person joins `all`, `user:<id>`, `group:<id>` of each of their lines and, for board
+    views, `board` (realtime.reader_rooms). Emits to this client alone either `replay`
+    {"events": [...], "seq"} or `reload` {"reason"}, and to board views the current
+    `presence`. A revoked kiosk link is refused with the reason "kiosk_revoked", so that its
+    page can stop retrying and say so.
     """
     state = live_state.current
     auth = auth if isinstance(auth, dict) else {}
     view = auth.get("view") if auth.get("view") in ("mine", *BOARD_VIEWS) else "mine"
     kiosk_id: int | None = None
+    group_ids: list[int] = []
     if current_user.is_authenticated:
         user_id: int | None = current_user.id
-        rooms = [realtime.ROOM_ALL, realtime.user_room(current_user.id)]
+        group_ids = line_ids(current_user.id)  # as they are now; a change moves the socket later
         board = view in BOARD_VIEWS
+        rooms = realtime.reader_rooms(user_id, group_ids, board=board)
     else:
         kiosk = current_kiosk()
         if kiosk is None:
@@ -89,13 +94,11 @@ def on_connect(auth: Any = None) -> bool:
             return False
         kiosk_id = kiosk.id
         user_id = None
-        rooms = [realtime.ROOM_ALL, realtime.kiosk_room(kiosk.id)]
         board = True
-    if board:
-        rooms.append(realtime.ROOM_BOARD)
+        rooms = realtime.reader_rooms(None, (), board=True) | {realtime.kiosk_room(kiosk.id)}
 
     since = auth.get("since")
-    for room in rooms:
+    for room in sorted(rooms):
         join_room(room)  # before reading the log: nothing falls between replay and live
     # Read before the log: a later event may still be on its way here live, and a replay
     # that claimed its seq would make the next reconnect skip it if it got lost.
@@ -103,7 +106,7 @@ def on_connect(auth: Any = None) -> bool:
     relay.begin(state, newest)  # the first socket here: from now on, this process owes it all
     if isinstance(since, int) and not isinstance(since, bool):
         try:
-            missed = events.replay_after(since, agent_id=user_id, board=board)
+            missed = events.replay_after(since, agent_id=user_id, board=board, group_ids=group_ids)
         except events.ReplayTooOld as exc:
             answer("reload", {"reason": str(exc)})
         else:

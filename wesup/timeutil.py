@@ -1,7 +1,9 @@
-"""Team time zone, day boundaries, periods and durations: computed here and nowhere else."""
+"""Team time zone, day and shift boundaries, periods and durations: computed here and nowhere
+else."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -27,6 +29,102 @@ def today() -> date:
 def day_start(day: date) -> datetime:
     """Midnight of a team day, in UTC."""
     return datetime.combine(day, time.min, tzinfo=team_zone()).astimezone(UTC)
+
+
+# --- shifts ----------------------------------------------------------------------------------
+
+Window = tuple[time, time]
+_WINDOW = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
+
+
+def _clock(hours: str, minutes: str) -> time:
+    hour, minute = int(hours), int(minutes)
+    if hour > 23 or minute > 59:
+        raise ValueError(f"{hours}:{minutes} is not a time of day")
+    return time(hour, minute)
+
+
+def _minutes(moment: time) -> int:
+    return moment.hour * 60 + moment.minute
+
+
+def parse_shifts(raw: str | None) -> tuple[Window, ...]:
+    """WESUP_SHIFTS: comma-separated HH:MM-HH:MM windows of the team's clock that follow one
+    another around the whole day ("08:00-20:00,20:00-08:00"; a window may cross midnight;
+    one window "08:00-08:00" is a day that starts at 08:00). Empty: one shift per calendar day.
+
+    Raises ValueError saying what is wrong: the server refuses to start rather than cut the
+    day into shifts that leave a gap or overlap.
+    """
+    if not raw or not raw.strip():
+        return ()
+    windows: list[Window] = []
+    for part in raw.split(","):
+        found = _WINDOW.match(part.strip())
+        if not found:
+            raise ValueError(f"{part.strip()!r} is not a window like 08:00-20:00")
+        start, end = _clock(*found.group(1, 2)), _clock(*found.group(3, 4))
+        windows.append((start, end))
+    windows.sort(key=lambda window: _minutes(window[0]))
+    if len(windows) == 1:
+        start, end = windows[0]
+        if start != end:
+            raise ValueError(
+                f"the shifts leave {end:%H:%M}-{start:%H:%M} uncovered: cover the whole day"
+            )
+        return tuple(windows)
+    for index, (start, end) in enumerate(windows):
+        following = windows[(index + 1) % len(windows)][0]
+        if start == end:
+            raise ValueError(f"{start:%H:%M}-{end:%H:%M} is empty")
+        if end != following:
+            problem = "leaves a gap" if _gap(end, following) else "overlaps the next shift"
+            raise ValueError(
+                f"the shift {start:%H:%M}-{end:%H:%M} {problem} (the next starts at"
+                f" {following:%H:%M}): cover the whole day, each shift ending where the next"
+                " begins"
+            )
+    return tuple(windows)
+
+
+def _gap(end: time, following: time) -> bool:
+    """Whether the next shift starts after this one ends (in the few hours after its end)."""
+    return 0 < (_minutes(following) - _minutes(end)) % (24 * 60) < 12 * 60
+
+
+@dataclass(frozen=True)
+class Shift:
+    """One working shift of the team, as the UTC half-open range [start, end)."""
+
+    start: datetime
+    end: datetime
+
+    def to_dict(self) -> dict[str, str]:
+        return {"start": self.start.isoformat(), "end": self.end.isoformat()}
+
+
+def _on(day: date, moment: time) -> datetime:
+    return datetime.combine(day, moment, tzinfo=team_zone()).astimezone(UTC)
+
+
+def shift_at(moment: datetime) -> Shift:
+    """The shift (WESUP_SHIFTS, in the team zone) that contains this moment: "closed this
+    shift", the wall's "resolved this shift" and the handover banner follow it, so a night
+    shift is not cut in two at midnight. Without WESUP_SHIFTS, the team's calendar day."""
+    day = moment.astimezone(team_zone()).date()
+    windows: tuple[Window, ...] = current_app.config.get("SHIFT_WINDOWS") or ()
+    for candidate in (day - timedelta(days=1), day):  # a night shift began the day before
+        for start, end in windows:
+            began = _on(candidate, start)
+            ends = _on(candidate + timedelta(days=1) if end <= start else candidate, end)
+            if began <= moment < ends:
+                return Shift(began, ends)
+    return Shift(day_start(day), day_start(day + timedelta(days=1)))
+
+
+def current_shift() -> Shift:
+    """The shift the team is in now."""
+    return shift_at(datetime.now(UTC))
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""People: create, edit, deactivate, reset passwords, and the one-time first-admin setup."""
+"""People: create, edit, deactivate, reset passwords, their support lines, and the one-time
+first-admin setup."""
 
 from __future__ import annotations
 
@@ -11,12 +12,12 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from wesup import events, passwords, validate
+from wesup import events, handovers, owners, passwords, validate
 from wesup.config import write_private
-from wesup.enums import WORKS_TASKS, EventKind, Role
+from wesup.enums import WORKS_TASKS, EventKind, Role, directory_kind
 from wesup.errors import Forbidden, NotFound, ValidationFailed
 from wesup.extensions import db
-from wesup.models import Installation, User, utcnow
+from wesup.models import Group, Installation, TaskEvent, User, utcnow
 
 ROLES = tuple(role.value for role in Role)
 PASSWORD_MIN = 8
@@ -49,6 +50,17 @@ def session_stamps(user_ids: set[int]) -> dict[int, str]:
         return {}
     query = sa.select(User).where(User.id.in_(user_ids), User.active.is_(True))
     return {user.id: user.session_stamp for user in db.session.execute(query).scalars()}
+
+
+def lines_of(user: User) -> list[Group]:
+    """The lines a person belongs to (archived ones too), in the lines' order."""
+    query = (
+        sa.select(Group)
+        .join(Group.members)
+        .where(User.id == user.id)
+        .order_by(Group.position, Group.id)
+    )
+    return list(db.session.execute(query).scalars())
 
 
 def get_user(user_id: int) -> User:
@@ -107,20 +119,18 @@ def _new_user(data: dict[str, Any]) -> User:
     return user
 
 
-def _commit_unless_login_taken(
-    actor: User | None = None, ended: dict[str, Any] | None = None
-) -> None:
-    """Two admins saving the same new login at once: the second gets the form message.
+def _commit_unless_login_taken() -> None:
+    """Two admins saving the same new login at once: the second gets the form message."""
+    _flush_unless_login_taken()
+    db.session.commit()
 
-    ended: {"person", "reason"} when the change ends the person's sessions. It is logged as
-    `session.ended` with the change, and every server process cuts their open pages when it
-    reaches it in the log, before it hands out anything written after it (wesup/relay.py).
-    """
+
+def _flush_unless_login_taken() -> None:
+    """The same check, for a change that records its events before it commits: a person's
+    sessions ended (`session.ended`: every server process cuts their open pages when it
+    reaches it in the log, wesup/relay.py), a handover of their tasks, their lines."""
     try:
-        if ended is None:
-            db.session.commit()
-        else:
-            events.publish(events.record(EventKind.SESSION_ENDED, actor, **ended))
+        db.session.flush()
     except sa.exc.IntegrityError as exc:
         db.session.rollback()
         raise ValidationFailed(
@@ -129,7 +139,11 @@ def _commit_unless_login_taken(
 
 
 def update_user(actor: User | None, user_id: int, data: dict[str, Any]) -> User:
-    """Edit name, login, role, active flag and, when given, the password."""
+    """Edit name, login, role, active flag, lines (`group_ids`) and, when given, the password.
+
+    Somebody who stops working tasks (deactivated, or made a viewer) while holding open ones
+    hands them over in the same transaction: `to_agent_id` or `to_group_id` (and `note`)
+    are then required, so no task is ever left with nobody."""
     _require_admin(actor)
     user = get_user(user_id)
     errors: dict[str, str] = {}
@@ -138,8 +152,11 @@ def update_user(actor: User | None, user_id: int, data: dict[str, Any]) -> User:
     role = validate.choice(data, "role", errors, ROLES) or user.role
     active = bool(data.get("active", user.active))
     password = _password(data, errors, required=False)
+    lines = owners.pick_lines(data, "group_ids", errors)
     if actor is not None and actor.id == user.id and (role != Role.ADMIN or not active):
         errors["role"] = _("You cannot remove your own admin rights.")
+    stops_working = user.active and user.works_tasks and not (active and role in WORKS_TASKS)
+    leaving = handovers.leaving_destination(user, data, errors) if stops_working else None
     if errors:
         raise ValidationFailed(_("The person was not saved."), errors)
     deactivated = user.active and not active
@@ -149,13 +166,33 @@ def update_user(actor: User | None, user_id: int, data: dict[str, Any]) -> User:
     user.active = active
     if password:
         user.set_password(password)
-    ended = None
+    ended: dict[str, Any] | None = None
     if deactivated or password:  # their open pages stop receiving at once, on every process
         user.end_sessions()  # and a reactivation later does not revive their cookies
         reason = "deactivated" if deactivated else "password_reset"
         ended = {"person": user.brief(), "reason": reason}
-    _commit_unless_login_taken(actor, ended)
+    changed_lines = set()
+    if lines is not None:
+        changed_lines = owners.set_lines(user, [group.id for group in lines])
+    _flush_unless_login_taken()
+    made = handovers.hand_over(actor, user, leaving) if leaving is not None else None
+    recorded = made[1] if made else []
+    recorded += [_line_changed(actor, user, group_id) for group_id in sorted(changed_lines)]
+    if ended is not None:
+        recorded.append(events.record(EventKind.SESSION_ENDED, actor, **ended))
+    events.publish_all(recorded)  # one commit, also when there is no event
     return user
+
+
+def _line_changed(actor: User | None, person: User, group_id: int) -> TaskEvent:
+    """The person joined or left a line: `group.updated` with its member_ids and who moved
+    (every server process moves that person's sockets as it hands the event out)."""
+    group = db.session.get(Group, group_id)
+    assert group is not None  # set_lines only reports lines that exist
+    kind = directory_kind("group", "updated")
+    if person.id in group.member_ids:
+        return events.record(kind, actor, group=group.to_dict(), joined=[person.id])
+    return events.record(kind, actor, group=group.to_dict(), left=[person.id])
 
 
 def set_locale(user: User, locale: str | None) -> None:

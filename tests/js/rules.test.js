@@ -4,7 +4,9 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
 import {
+  canComment,
   canEdit,
+  canTake,
   countSummary,
   formatDuration,
   inPeriod,
@@ -35,12 +37,15 @@ describe("summaryCounter", () => {
   });
 });
 
-describe("canEdit", () => {
-  for (const [name, c] of cases("can_edit")) {
+describe("canEdit, canComment, canTake", () => {
+  for (const [name, c] of cases("task_actions")) {
     test(name, () => {
-      const me = { id: 1, ...c.who };
-      const task = { agent: { id: c.own ? 1 : 2 }, deleted: c.deleted };
+      const me = { id: 1, ...c.who, group_ids: c.member_of_line ? [7] : [8] };
+      const agent = c.unassigned ? null : { id: c.own ? 1 : 2 };
+      const task = { agent, group: { id: 7 }, deleted: c.deleted };
       assert.equal(canEdit(me, task), c.may_edit);
+      assert.equal(canComment(me, task), c.may_comment);
+      assert.equal(canTake(me, task), c.may_take);
     });
   }
 });
@@ -62,10 +67,10 @@ describe("onShift", () => {
 describe("wallLanes", () => {
   for (const [name, c] of cases("wall_lanes")) {
     test(name, () => {
-      const lanes = wallLanes(c.tasks, c.online, c.shift_agent_ids, c.day_start);
+      const lanes = wallLanes(c.tasks, c.online, c.shift_agent_ids, c.shift_start, c.groups);
       assert.deepEqual(
         lanes.map((lane) => ({
-          agent: lane.agent.id,
+          [lane.group ? "group" : "agent"]: (lane.group || lane.agent).id,
           open: ids(lane.open),
           postponed: ids(lane.postponed),
           resolved: ids(lane.resolved),

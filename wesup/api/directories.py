@@ -1,4 +1,5 @@
-"""Chats and statuses over JSON: /api/chats and /api/statuses share one set of handlers."""
+"""Chats, statuses and support lines over JSON: /api/chats, /api/statuses and /api/groups
+share one set of handlers."""
 
 from __future__ import annotations
 
@@ -27,9 +28,16 @@ DIRECTORIES: dict[str, dict[str, Callable[..., Any]]] = {
         "delete": service.delete_status,
         "restore": service.restore_status,
     },
+    "groups": {
+        "list": service.groups,
+        "create": service.create_group,
+        "update": service.update_group,
+        "delete": service.delete_group,
+        "restore": service.restore_group,
+    },
 }
-KINDS = "<any(chats, statuses):kind>"
-ONE = {"chats": "chat", "statuses": "status"}  # the key one entry travels under
+KINDS = "<any(chats, statuses, groups):kind>"
+ONE = {"chats": "chat", "statuses": "status", "groups": "group"}  # one entry's key
 
 
 @bp.get(f"/{KINDS}")

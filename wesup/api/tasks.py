@@ -26,12 +26,15 @@ def session_info() -> ResponseReturnValue:
 
 @bp.get("/tasks")
 def list_tasks() -> ResponseReturnValue:
-    """?from=&to= (team days) plus agent, status, chat filters; `seq` dates the snapshot."""
+    """?from=&to= (team days) plus agent, status, chat, group (line) and unassigned=1 filters;
+    `seq` dates the snapshot."""
     period = parse_period(request.args.get("from"), request.args.get("to"))
     task_filter = service.TaskFilter(
         agent_id=id_arg("agent"),
         status_id=id_arg("status"),
         chat_id=id_arg("chat"),
+        group_id=id_arg("group"),
+        unassigned=request.args.get("unassigned") == "1",
         deleted=request.args.get("deleted") == "1",
     )
     return jsonify(service.board_snapshot(current_user, period, task_filter).to_dict())
@@ -39,7 +42,8 @@ def list_tasks() -> ResponseReturnValue:
 
 @bp.get("/tasks/mine")
 def my_tasks() -> ResponseReturnValue:
-    """The My tasks snapshot: open ones oldest first, then the ones closed today."""
+    """The My tasks snapshot: open ones oldest first, the ones closed this shift, and the
+    queues of my lines."""
     return jsonify(service.mine_snapshot(current_user).to_dict())
 
 
@@ -58,6 +62,20 @@ def get_task(task_id: int) -> ResponseReturnValue:
 @bp.patch("/tasks/<int:task_id>")
 def update_task(task_id: int) -> ResponseReturnValue:
     task = service.update_task(current_user, task_id, json_body())
+    return jsonify(task=task.to_dict())
+
+
+@bp.post("/tasks/<int:task_id>/transfer")
+def transfer_task(task_id: int) -> ResponseReturnValue:
+    """{"agent_id": …} or {"group_id": …} and "note" (required for a line)."""
+    task = service.transfer_task(current_user, task_id, json_body())
+    return jsonify(task=task.to_dict())
+
+
+@bp.post("/tasks/<int:task_id>/take")
+def take_task(task_id: int) -> ResponseReturnValue:
+    """Take a task from a line's queue; 409 with `taken_by` when somebody was first."""
+    task = service.take_task(current_user, task_id)
     return jsonify(task=task.to_dict())
 
 

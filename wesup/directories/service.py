@@ -1,4 +1,5 @@
-"""Chats and statuses: the lists agents pick from. Used ones are archived, never lost."""
+"""Chats, statuses and support lines: the lists agents pick from. Used ones are archived,
+never lost."""
 
 from __future__ import annotations
 
@@ -7,14 +8,16 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from wesup import events, locks, names, validate
+from wesup import events, locks, names, owners, validate
 from wesup.enums import StatusCategory, directory_kind
 from wesup.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from wesup.extensions import db
-from wesup.models import Chat, Status, Task, User, utcnow
+from wesup.models import Chat, Group, Handover, Status, Task, TaskEvent, User, utcnow
 
 CATEGORIES = tuple(category.value for category in StatusCategory)
-Entry = TypeVar("Entry", Chat, Status)
+Entry = TypeVar("Entry", Chat, Status, Group)
+KEYS: dict[type, str] = {Chat: "chat", Status: "status", Group: "group"}  # event and JSON key
+Moves = dict[str, list[int]]  # {"joined": [...], "left": [...]}: people moved by a line's event
 
 DEFAULT_STATUSES = {
     "ru": ("Принята", "В работе", "Отложена", "Готово"),
@@ -44,6 +47,14 @@ def statuses(*, include_archived: bool = False) -> list[Status]:
     query = sa.select(Status).order_by(Status.position, Status.id)
     if not include_archived:
         query = query.where(Status.archived_at.is_(None))
+    return list(db.session.execute(query).scalars())
+
+
+def groups(*, include_archived: bool = False) -> list[Group]:
+    """Support lines in their order (Directories): the queues on the wall go so too."""
+    query = sa.select(Group).order_by(Group.position, Group.id)
+    if not include_archived:
+        query = query.where(Group.archived_at.is_(None))
     return list(db.session.execute(query).scalars())
 
 
@@ -92,18 +103,47 @@ def _status_fields(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
     return {key: value for key, value in fields.items() if value is not None}
 
 
-def _publish(kind: str, actor: User | None, entry: Chat | Status) -> dict[str, Any]:
-    key = "chat" if isinstance(entry, Chat) else "status"
+def _group_fields(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
+    """name, color, position (order) and, when given, `member_ids` (people who work tasks)."""
+    errors: dict[str, str] = {}
+    fields = {
+        "name": validate.name(data, "name", errors, max_length=64, required=_names(data, partial)),
+        "color": validate.color(data, "color", errors),
+        "position": validate.integer(data, "position", errors),
+        "members": owners.pick_people(data, "member_ids", errors),
+    }
+    if not partial and fields["color"] is None and "color" not in errors:
+        errors["color"] = _("This field is required.")
+    if errors:
+        raise ValidationFailed(_("The line was not saved."), errors)
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+def _next_position(model: type[Status] | type[Group]) -> int:
+    return (db.session.scalar(sa.select(sa.func.max(model.position))) or 0) + 1
+
+
+def _publish(
+    kind: str, actor: User | None, entry: Chat | Status | Group, moved: Moves | None = None
+) -> dict[str, Any]:
+    """Record and publish the entry's event. A line's also says who it takes into its room
+    (`joined`) or out (`left`): every server process moves their sockets as it hands the
+    event out (wesup/relay.py), so they get its queue from the next event on."""
+    key = KEYS[type(entry)]
     snapshot = entry.to_dict()
     data: dict[str, Any] = {key: snapshot}
+    if isinstance(entry, Group):
+        members = snapshot["member_ids"]
+        by_kind = {"created": {"joined": members}, "restored": {"joined": members}}
+        data |= moved or by_kind.get(kind) or ({"left": members} if kind == "archived" else {})
     events.publish(events.record(directory_kind(key, kind), actor, **data))
     return snapshot
 
 
 def _require_unique_name(model: type[Entry], name: str, exclude_id: int | None = None) -> None:
-    """Two active chats (or statuses) that look alike could not be told apart in a picker:
-    names compare by their look-alike key (names.skeleton: case, Cyrillic «С» and Latin "C",
-    full-width letters, doubled spaces).
+    """Two active chats (or statuses, or lines) that look alike could not be told apart in a
+    picker: names compare by their look-alike key (names.skeleton: case, Cyrillic «С» and
+    Latin "C", full-width letters, doubled spaces).
 
     Compared in Python: the key is not SQL, and these lists are short.
     """
@@ -119,27 +159,46 @@ def _require_unique_name(model: type[Entry], name: str, exclude_id: int | None =
 
 def create_chat(actor: User, data: dict[str, Any]) -> Chat:
     _require_editor(actor)
-    fields = _chat_fields(data, partial=False)
-    _require_unique_name(Chat, fields["name"])
-    chat = Chat(**fields)
-    db.session.add(chat)
-    db.session.flush()
-    _publish("created", actor, chat)
-    return chat
+    return _create(actor, Chat, _chat_fields(data, partial=False))
 
 
 def create_status(actor: User, data: dict[str, Any]) -> Status:
     _require_editor(actor)
-    fields = _status_fields(data, partial=False)
-    _require_unique_name(Status, fields["name"])
-    if "position" not in fields:
-        last = db.session.scalar(sa.select(sa.func.max(Status.position))) or 0
-        fields["position"] = last + 1
-    status = Status(**fields)
-    db.session.add(status)
+    return _create(actor, Status, _status_fields(data, partial=False))
+
+
+def create_group(actor: User, data: dict[str, Any]) -> Group:
+    """A new support line, last in the order unless `position` says otherwise."""
+    _require_editor(actor)
+    return _create(actor, Group, _group_fields(data, partial=False))
+
+
+def _create(actor: User, model: type[Entry], fields: dict[str, Any]) -> Entry:
+    """A new entry with a name no active one has; statuses and lines go last unless told."""
+    _require_unique_name(model, fields["name"])
+    if model is not Chat:
+        fields.setdefault("position", _next_position(model))  # type: ignore[arg-type]
+    entry = model(**fields)
+    db.session.add(entry)
     db.session.flush()
-    _publish("created", actor, status)
-    return status
+    _publish("created", actor, entry)
+    return entry
+
+
+def update_group(actor: User, group_id: int, data: dict[str, Any]) -> Group:
+    """Rename, recolor, reorder a line, or set its members (`member_ids`): people who join or
+    leave it get its queue and its room from the next event on, with no reload."""
+    _require_editor(actor)
+    group = _get(Group, group_id)
+    fields = _group_fields(data, partial=True)
+    members = fields.pop("members", None)
+    moved: Moves = {}
+    if members is not None:
+        now, before = {person.id for person in members}, set(group.member_ids)
+        if now != before:
+            moved = {"joined": sorted(now - before), "left": sorted(before - now)}
+            group.members = members
+    return _update(actor, group, fields, moved=moved or None)
 
 
 def update_chat(actor: User, chat_id: int, data: dict[str, Any]) -> Chat:
@@ -162,22 +221,35 @@ def update_status(actor: User, status_id: int, data: dict[str, Any]) -> Status:
     return _update(actor, status, fields)
 
 
-def _update(actor: User, entry: Entry, fields: dict[str, Any]) -> Entry:
+def _update(
+    actor: User, entry: Entry, fields: dict[str, Any], *, moved: Moves | None = None
+) -> Entry:
+    """Apply the fields that differ; a line whose members changed (`moved`) is published
+    even when nothing else did."""
     changed = {key: value for key, value in fields.items() if getattr(entry, key) != value}
-    if not changed:
+    if not changed and not moved:
         return entry
     if "name" in changed and entry.archived_at is None:
         _require_unique_name(type(entry), changed["name"], entry.id)
     for key, value in changed.items():
         setattr(entry, key, value)
     db.session.flush()
-    _publish("updated", actor, entry)
+    _publish("updated", actor, entry, moved)
     return entry
 
 
-def _in_use(entry: Chat | Status) -> bool:
-    column = Task.chat_id if isinstance(entry, Chat) else Task.status_id
-    return db.session.scalar(sa.select(sa.exists().where(column == entry.id))) or False
+def _in_use(entry: Chat | Status | Group) -> bool:
+    """Used by a task, or (a line) by a handover or the event log: then it is archived."""
+    if isinstance(entry, Group):
+        uses = [
+            Task.group_id == entry.id,
+            Handover.to_group_id == entry.id,
+            TaskEvent.group_id == entry.id,
+            TaskEvent.previous_group_id == entry.id,
+        ]
+    else:
+        uses = [(Task.chat_id if isinstance(entry, Chat) else Task.status_id) == entry.id]
+    return any(db.session.scalar(sa.select(sa.exists().where(use))) for use in uses)
 
 
 def delete_chat(actor: User, chat_id: int) -> tuple[dict[str, Any], bool]:
@@ -190,6 +262,26 @@ def delete_status(actor: User, status_id: int) -> tuple[dict[str, Any], bool]:
     status = _get(Status, status_id, to_change=True)
     _keep_a_new_status(status)
     return _delete(actor, status)
+
+
+def delete_group(actor: User, group_id: int) -> tuple[dict[str, Any], bool]:
+    """A line whose queue still holds open tasks stays: those tasks would wait for nobody."""
+    _require_editor(actor)
+    group = _get(Group, group_id, to_change=True)  # no task may join its queue meanwhile
+    queued = db.session.scalar(
+        sa.select(sa.func.count(Task.id)).where(
+            Task.group_id == group.id,
+            Task.agent_id.is_(None),
+            Task.resolved_at.is_(None),
+            Task.deleted_at.is_(None),
+        )
+    )
+    if queued and group.archived_at is None:
+        raise ValidationFailed(
+            _("%(n)d open tasks wait in this line's queue: hand them on first.", n=queued),
+            {"name": _("The queue is not empty.")},
+        )
+    return _delete(actor, group)
 
 
 def _keep_a_new_status(leaving: Status) -> None:
@@ -214,9 +306,14 @@ def _delete(actor: User, entry: Entry) -> tuple[dict[str, Any], bool]:
         entry.archived_at = utcnow()
         db.session.flush()
         return _publish("archived", actor, entry), False
+    moved = None
+    if isinstance(entry, Group):
+        moved = {"left": entry.member_ids}
+        entry.members = []  # an unused line goes with its memberships
+        db.session.flush()
     db.session.delete(entry)
     db.session.flush()
-    return _publish("deleted", actor, entry), True
+    return _publish("deleted", actor, entry, moved), True
 
 
 def restore_chat(actor: User, chat_id: int) -> Chat:
@@ -227,6 +324,11 @@ def restore_chat(actor: User, chat_id: int) -> Chat:
 def restore_status(actor: User, status_id: int) -> Status:
     _require_editor(actor)
     return _restore(actor, _get(Status, status_id))
+
+
+def restore_group(actor: User, group_id: int) -> Group:
+    _require_editor(actor)
+    return _restore(actor, _get(Group, group_id))
 
 
 def _restore(actor: User, entry: Entry) -> Entry:

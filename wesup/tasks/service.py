@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,11 +16,13 @@ from wesup.enums import TASK_KINDS, EventKind, StatusCategory
 from wesup.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from wesup.extensions import db
 from wesup.models import Chat, Comment, Status, Task, TaskEvent, User, utcnow
-from wesup.timeutil import Period, day_start, parse_local_datetime, today
+from wesup.owners import Holder, line_ids, pick_agent, pick_group, task_event
+from wesup.timeutil import Period, Shift, current_shift, parse_local_datetime
 
 TITLE_MAX = 300
 DESCRIPTION_MAX = 10_000
 COMMENT_MAX = 5_000
+NOTE_MAX = 2_000
 CLOCK_SKEW = timedelta(minutes=5)
 
 
@@ -32,6 +35,22 @@ def can_edit(actor: User, task: Task) -> bool:
         works_tasks=actor.works_tasks,
         can_edit_every=actor.can_edit_every_task,
         own=task.agent_id == actor.id,
+        deleted=task.deleted_at is not None,
+    )
+
+
+def can_comment(actor: User, task: Task) -> bool:
+    """Any agent, lead or admin notes on any task; editing stays with the owner and leads."""
+    return rules.can_comment(works_tasks=actor.works_tasks, deleted=task.deleted_at is not None)
+
+
+def can_take(actor: User, task: Task, lines: Collection[int]) -> bool:
+    """A member of the task's line (`lines`: the actor's), or a lead, takes a queued task."""
+    return rules.can_take(
+        works_tasks=actor.works_tasks,
+        can_edit_every=actor.can_edit_every_task,
+        unassigned=task.agent_id is None,
+        member_of_line=task.group_id in lines,
         deleted=task.deleted_at is not None,
     )
 
@@ -66,6 +85,8 @@ class TaskFilter:
     agent_id: int | None = None
     status_id: int | None = None
     chat_id: int | None = None
+    group_id: int | None = None
+    unassigned: bool = False  # only the tasks waiting in a line's queue
     deleted: bool = False
 
     def for_reader(self, actor: User) -> TaskFilter:
@@ -77,7 +98,13 @@ class TaskFilter:
 
     def chosen(self) -> dict[str, int | None]:
         """The filters by the names the page and its links use."""
-        return {"agent": self.agent_id, "status": self.status_id, "chat": self.chat_id}
+        return {
+            "agent": self.agent_id,
+            "status": self.status_id,
+            "chat": self.chat_id,
+            "group": self.group_id,
+            "unassigned": 1 if self.unassigned else None,
+        }
 
 
 def tasks_in_period(period: Period, task_filter: TaskFilter | None = None) -> list[Task]:
@@ -100,6 +127,10 @@ def tasks_in_period(period: Period, task_filter: TaskFilter | None = None) -> li
         query = query.where(Task.status_id == task_filter.status_id)
     if task_filter.chat_id:
         query = query.where(Task.chat_id == task_filter.chat_id)
+    if task_filter.group_id:
+        query = query.where(Task.group_id == task_filter.group_id)
+    if task_filter.unassigned:
+        query = query.where(Task.agent_id.is_(None))
     return list(db.session.execute(query.order_by(Task.received_at, Task.id)).scalars())
 
 
@@ -111,12 +142,29 @@ def open_tasks(agent_id: int | None = None) -> list[Task]:
     return list(db.session.execute(query.order_by(Task.received_at, Task.id)).scalars())
 
 
-def closed_today(agent_id: int | None = None) -> list[Task]:
-    """Tasks resolved since the team's midnight, newest first."""
-    query = sa.select(Task).where(Task.resolved_at >= day_start(today()), Task.deleted_at.is_(None))
+def closed_this_shift(agent_id: int | None = None, shift: Shift | None = None) -> list[Task]:
+    """Tasks resolved since the shift began (WESUP_SHIFTS; the team's midnight without it),
+    newest first."""
+    shift = shift or current_shift()
+    query = sa.select(Task).where(
+        Task.resolved_at >= shift.start, Task.resolved_at < shift.end, Task.deleted_at.is_(None)
+    )
     if agent_id is not None:
         query = query.where(Task.agent_id == agent_id)
     return list(db.session.execute(query.order_by(Task.resolved_at.desc())).scalars())
+
+
+def queued_tasks(group_ids: Collection[int]) -> list[Task]:
+    """Open tasks waiting unassigned in these lines' queues, oldest first."""
+    if not group_ids:
+        return []
+    query = sa.select(Task).where(
+        Task.agent_id.is_(None),
+        Task.group_id.in_(group_ids),
+        Task.resolved_at.is_(None),
+        Task.deleted_at.is_(None),
+    )
+    return list(db.session.execute(query.order_by(Task.received_at, Task.id)).scalars())
 
 
 def summary(tasks: list[Task]) -> dict[str, int]:
@@ -164,16 +212,21 @@ def board_snapshot(actor: User, period: Period, task_filter: TaskFilter) -> Boar
 
 @dataclass(frozen=True)
 class MineSnapshot:
-    """One person's open tasks (oldest first) and the ones they closed today."""
+    """One person's open tasks (oldest first), the ones they closed this shift, and the
+    queues of their lines (tasks they may take)."""
 
     seq: int
     open: list[Task]
-    closed_today: list[Task]
+    closed_this_shift: list[Task]
+    queue: list[Task]
+    shift: Shift
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "open": [task.to_dict() for task in self.open],
-            "closed_today": [task.to_dict() for task in self.closed_today],
+            "closed_this_shift": [task.to_dict() for task in self.closed_this_shift],
+            "queue": [task.to_dict() for task in self.queue],
+            "shift": self.shift.to_dict(),
             "seq": self.seq,
         }
 
@@ -181,7 +234,14 @@ class MineSnapshot:
 def mine_snapshot(actor: User) -> MineSnapshot:
     """What My tasks shows (the page and GET /api/tasks/mine alike)."""
     seq = events.latest_seq()  # read first: anything newer reaches the page live or on replay
-    return MineSnapshot(seq, open_tasks(actor.id), closed_today(actor.id))
+    shift = current_shift()
+    return MineSnapshot(
+        seq,
+        open_tasks(actor.id),
+        closed_this_shift(actor.id, shift),
+        queued_tasks(line_ids(actor.id)),
+        shift,
+    )
 
 
 def comments(task: Task) -> list[Comment]:
@@ -190,7 +250,8 @@ def comments(task: Task) -> list[Comment]:
 
 
 def timeline(task: Task) -> list[dict[str, Any]]:
-    """Comments and status changes with author and time, from the event log."""
+    """Comments, status changes and moves (from → to, note) with author and time, from the
+    event log."""
     query = (
         sa.select(TaskEvent)
         .where(TaskEvent.task_id == task.id, TaskEvent.kind.in_(TASK_KINDS))
@@ -291,15 +352,18 @@ def create_task(actor: User, data: dict[str, Any]) -> Task:
     if status is None and "status_id" not in errors:
         errors["status_id"] = _("Create a status of category 'new' first.")
     received_at = _parse_received_at(data, errors)
-    if errors or status is None:
+    holder = _pick_holder(actor, data, errors, None)
+    if errors or status is None or holder is None:
         raise ValidationFailed(_("The task was not saved."), errors)
+    _require_assigner(actor, None, holder)
 
     now = utcnow()
     task = Task(
         title=title,
         description=description or "",
         chat=chat,
-        agent=actor,
+        agent=holder.agent,
+        group=holder.group,
         received_at=received_at or now,
         created_at=now,
         updated_at=now,
@@ -309,6 +373,41 @@ def create_task(actor: User, data: dict[str, Any]) -> Task:
     db.session.flush()
     _publish_task(EventKind.TASK_CREATED, actor, task)
     return task
+
+
+def _pick_holder(
+    actor: User, data: dict[str, Any], errors: dict[str, str], task: Task | None
+) -> Holder | None:
+    """The owner and line `agent_id` / `group_id` ask for; a field left out keeps the task's
+    (a new task: the line's queue when only a line is named, else the person creating it)."""
+    agent = task.agent if task else None
+    group = task.group if task else None
+    if "agent_id" in data:
+        agent = pick_agent(data, "agent_id", errors, current=agent)
+    elif task is None and data.get("group_id") in (None, ""):
+        agent = actor
+    if "group_id" in data:
+        group = pick_group(data, "group_id", errors, current=group)
+    if "agent_id" in errors or "group_id" in errors:
+        return None
+    if agent is None and group is None:
+        errors["agent_id"] = _("A task needs an owner or a line.")
+        return None
+    return Holder(agent, group)
+
+
+def _require_assigner(actor: User, before: Holder | None, after: Holder) -> None:
+    """Leads and admins give a task to anybody and any line. An agent keeps it: they stay its
+    owner, and may put it only in a line of their own."""
+    if actor.can_edit_every_task:
+        return
+    keeps_line = before is not None and after.group_id == before.group_id
+    if after.agent_id != actor.id or not (
+        after.group_id is None or keeps_line or after.group_id in line_ids(actor.id)
+    ):
+        raise Forbidden(
+            _("Only a lead can give a task to somebody else or to a line; hand it on instead.")
+        )
 
 
 def update_task(actor: User, task_id: int, data: dict[str, Any]) -> Task:
@@ -358,9 +457,17 @@ def update_task(actor: User, task_id: int, data: dict[str, Any]) -> Task:
             errors["received_at"] = _("A task cannot be received after it was resolved.")
         elif received_at != task.received_at:
             changes["received_at"] = [task.received_at.isoformat(), received_at.isoformat()]
+    before = Holder.of(task)
+    after = before
+    if "agent_id" in data or "group_id" in data:
+        after = _pick_holder(actor, data, errors, task) or before
+    note = validate.text(data, "note", errors, max_length=NOTE_MAX)
     if errors:
         raise ValidationFailed(_("The task was not saved."), errors)
-    if not changes:
+    moved = after != before
+    if moved:
+        _require_assigner(actor, before, after)
+    if not changes and not moved:
         return task
 
     now = utcnow()
@@ -372,7 +479,13 @@ def update_task(actor: User, task_id: int, data: dict[str, Any]) -> Task:
     task.received_at = received_at
     if "status" in changes:
         _apply_status(task, new_status, now)
+    task.agent, task.group = after.agent, after.group
     task.updated_at = now
+    if moved:
+        _publish_task(
+            EventKind.TASK_ASSIGNED, actor, task, before=before, note=note or None, changes=changes
+        )
+        return task
     kind = EventKind.TASK_STATUS if "status" in changes else EventKind.TASK_UPDATED
     _publish_task(kind, actor, task, changes=changes)
     return task
@@ -405,9 +518,11 @@ def restore_task(actor: User, task_id: int) -> Task:
 
 
 def add_comment(actor: User, task_id: int, data: dict[str, Any]) -> Comment:
-    """A note on the task's timeline; the newest one shows on the board."""
+    """A note on the task's timeline; the newest one shows on the board. Anybody who works
+    tasks may add one to any task (the second line answering, a colleague who knows)."""
     task = get_task(task_id, actor)
-    _require_editor(actor, task)
+    if not can_comment(actor, task):
+        raise Forbidden(_("Your role cannot comment on tasks."))
     errors: dict[str, str] = {}
     body = validate.text(data, "body", errors, max_length=COMMENT_MAX, required=True)
     if errors:
@@ -422,8 +537,17 @@ def add_comment(actor: User, task_id: int, data: dict[str, Any]) -> Comment:
     return comment
 
 
-def _publish_task(kind: EventKind, actor: User, task: Task, **data: Any) -> None:
-    """Flush (bumping the version), record the event with the task as it now is, commit, emit."""
+def _publish_task(
+    kind: EventKind,
+    actor: User,
+    task: Task,
+    *,
+    before: Holder | None = None,
+    note: str | None = None,
+    **data: Any,
+) -> None:
+    """Flush (bumping the version), record the event with the task as it now is (and, for a
+    move, where it was), commit, emit."""
     try:
         db.session.flush()
     except StaleDataError as exc:
@@ -432,10 +556,86 @@ def _publish_task(kind: EventKind, actor: User, task: Task, **data: Any) -> None
         raise Conflict(
             _("Somebody changed this task first."), current=fresh.to_dict() if fresh else None
         ) from exc
-    event = events.record(
-        kind, actor, task_id=task.id, agent_id=task.agent_id, task=task.to_dict(), **data
+    events.publish(task_event(kind, actor, task, before=before, note=note, **data))
+
+
+# --- moving a task: transfer and take --------------------------------------------------------
+
+
+def transfer_task(actor: User, task_id: int, data: dict[str, Any]) -> Task:
+    """The owner (or a lead) hands one task to a person or to a line's queue, with a note;
+    for a line the note is required: an escalation says why."""
+    task = get_task(task_id, actor)
+    _require_editor(actor, task)
+    errors: dict[str, str] = {}
+    version = validate.integer(data, "version", errors)
+    to_person = data.get("agent_id") not in (None, "")
+    to_line = data.get("group_id") not in (None, "")
+    if to_person == to_line:
+        errors["agent_id"] = _("Choose a person or a line, one of the two.")
+    note = validate.text(data, "note", errors, max_length=NOTE_MAX, required=to_line)
+    before = Holder.of(task)
+    after = before
+    if to_person and not to_line:
+        agent = pick_agent(data, "agent_id", errors)
+        after = Holder(agent, task.group)
+        if agent is not None and agent.id == task.agent_id:
+            errors["agent_id"] = _("The task is already theirs.")
+    elif to_line and not to_person:
+        group = pick_group(data, "group_id", errors)
+        after = Holder(None, group)
+        if group is not None and task.agent_id is None and task.group_id == group.id:
+            errors["group_id"] = _("The task already waits in this line's queue.")
+    if errors:
+        raise ValidationFailed(_("The task was not handed on."), errors)
+    if version is not None and version != task.version:
+        raise Conflict(_("Somebody changed this task first."), current=task.to_dict())
+    task.agent, task.group = after.agent, after.group
+    task.updated_at = utcnow()
+    _publish_task(EventKind.TASK_TRANSFERRED, actor, task, before=before, note=note or None)
+    return task
+
+
+def take_task(actor: User, task_id: int) -> Task:
+    """Take a task from a line's queue: one conditional UPDATE (… WHERE agent_id IS NULL), so
+    of several people pressing Take at once exactly one wins, on either database; the others
+    get a 409 that names who took it."""
+    task = get_task(task_id, actor)
+    _require_writer(actor)
+    # whether they may take it were it free: whether it still is, the UPDATE decides
+    if not rules.can_take(
+        works_tasks=actor.works_tasks,
+        can_edit_every=actor.can_edit_every_task,
+        unassigned=True,
+        member_of_line=task.group_id in line_ids(actor.id),
+    ):
+        raise Forbidden(_("Only a member of the task's line, or a lead, can take it."))
+    before = Holder.of(task)
+    won: sa.CursorResult[Any] = db.session.execute(  # type: ignore[assignment]
+        sa.update(Task)
+        .where(
+            Task.id == task.id,
+            Task.agent_id.is_(None),
+            Task.group_id == task.group_id,
+            Task.deleted_at.is_(None),
+        )
+        .values(agent_id=actor.id, version=Task.version + 1, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
     )
-    events.publish(event)
+    if won.rowcount != 1:
+        db.session.rollback()  # ends the write transaction the UPDATE opened
+        fresh = get_task(task_id, actor)
+        db.session.refresh(fresh)
+        if fresh.agent is None:  # moved to another line meanwhile
+            raise Conflict(_("The task moved meanwhile."), current=fresh.to_dict())
+        raise Conflict(
+            _("%(name)s took this task first.", name=fresh.agent.name),
+            current=fresh.to_dict(),
+            taken_by=fresh.agent.brief(),
+        )
+    db.session.refresh(task)
+    _publish_task(EventKind.TASK_TAKEN, actor, task, before=before)
+    return task
 
 
 def _name(chat: Chat | None) -> str | None:

@@ -13,12 +13,13 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from wesup import users, validate
+from wesup import handovers, users, validate
 from wesup.directories import service as directories
 from wesup.errors import ValidationFailed
 from wesup.models import User, utcnow
+from wesup.owners import line_ids
 from wesup.tasks import bp, service
-from wesup.timeutil import Period, duration_seconds, parse_period, to_team_time, today
+from wesup.timeutil import Period, duration_seconds, parse_period, shift_at, to_team_time, today
 
 INPUT_MINUTE = "%Y-%m-%dT%H:%M"  # the value format of <input type="datetime-local">
 
@@ -30,13 +31,27 @@ def task_helpers() -> dict[str, Any]:
 
 
 def me(user: User) -> dict[str, Any]:
-    """What the page scripts need to know about the reader: who they are and what they may do."""
+    """What the page scripts need to know about the reader: who they are, what they may do,
+    and which lines they take tasks from."""
     return {
         "id": user.id,
         "name": user.name,
         "role": user.role,
         "works_tasks": user.works_tasks,
         "can_edit_every": user.can_edit_every_task,
+        "group_ids": line_ids(user.id),
+    }
+
+
+def team() -> dict[str, Any]:
+    """Who a task can go to: the people who work tasks and the active lines (the Owner, Line
+    and hand-on pickers), and the handovers waiting for this reader (the banner)."""
+    return {
+        "people": [person.brief() for person in users.people_who_work_tasks()],
+        "groups": [group.to_dict() for group in directories.groups()],
+        "handovers": [
+            handovers.as_json(item, current_user) for item in handovers.awaiting(current_user)
+        ],
     }
 
 
@@ -55,7 +70,8 @@ def _render_mine(form: Any = None, errors: dict[str, str] | None = None) -> str:
         "tasks/mine.html",
         seq=snapshot.seq,
         open_tasks=snapshot.open,
-        closed=snapshot.closed_today,
+        closed=snapshot.closed_this_shift,
+        queue=snapshot.queue,
         chats=chats,
         statuses=statuses,
         default_status=default,
@@ -65,6 +81,7 @@ def _render_mine(form: Any = None, errors: dict[str, str] | None = None) -> str:
         errors=errors or {},
         page={
             **snapshot.to_dict(),
+            **team(),
             "me": me(current_user),
             "statuses": [status.to_dict() for status in statuses],
             "chats": [chat.to_dict() for chat in chats],
@@ -126,12 +143,15 @@ def board() -> ResponseReturnValue:
         agent_id=_id_filter("agent", errors),
         status_id=_id_filter("status", errors),
         chat_id=_id_filter("chat", errors),
+        group_id=_id_filter("group", errors),
+        unassigned=request.args.get("unassigned") == "1",
         deleted=request.args.get("deleted") == "1",
     )
     snapshot = service.board_snapshot(current_user, period, requested)
     filters = snapshot.task_filter.chosen()
     statuses = directories.statuses(include_archived=True)
     chats = directories.chats(include_archived=True)
+    lines = directories.groups(include_archived=True)
     return render_template(
         "tasks/board.html",
         seq=snapshot.seq,
@@ -148,9 +168,11 @@ def board() -> ResponseReturnValue:
         agents=users.people_who_work_tasks(include_inactive=True),
         statuses=statuses,
         chats=chats,
+        groups=lines,
         now=utcnow(),
         page={
             **snapshot.to_dict(),
+            **team(),
             "filters": filters,
             "deleted": snapshot.task_filter.deleted,
             "me": me(current_user),
@@ -189,3 +211,17 @@ def _period_links(period: Period, filters: dict[str, int | None], deleted: bool)
         "deleted": link(period, show_deleted=True),
         "live": link(period, show_deleted=False),
     }
+
+
+@bp.get("/handovers/<int:handover_id>")
+@login_required
+def handover_sheet(handover_id: int) -> ResponseReturnValue:
+    """The printable handover sheet: what was handed, to whom, the note, each task's last
+    comment, and what the giver resolved during that shift."""
+    handover = handovers.get_handover(handover_id)
+    return render_template(
+        "tasks/handover.html",
+        handover=handover,
+        details=handovers.as_json(handover, current_user),
+        shift=shift_at(handover.created_at),
+    )

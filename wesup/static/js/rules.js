@@ -27,13 +27,26 @@ export function countSummary(tasks) {
 }
 
 // Agents edit their own tasks, leads and admins every task, viewers none; a deleted task
-// nobody (a lead restores it first). `me` is what the page knows of the reader.
+// nobody (a lead restores it first). A task in a line's queue is nobody's own: a member takes
+// it first. Editing includes handing the task on. `me` is what the page knows of the reader.
 export function canEdit(me, task) {
   if (task.deleted) return false;
-  return Boolean(me.can_edit_every || (me.works_tasks && task.agent.id === me.id));
+  return Boolean(me.can_edit_every || (me.works_tasks && task.agent?.id === me.id));
 }
 
-// Who gets a lane on the wall: a person with open tasks, or who resolved one today, or who
+// Any agent, lead or admin adds a note to any task; viewers watch; a deleted task takes none.
+export function canComment(me, task) {
+  return Boolean(me.works_tasks && !task.deleted);
+}
+
+// A task waiting in a line's queue is taken by a member of that line (me.group_ids), or by a
+// lead or an admin; one that has an owner is not up for taking.
+export function canTake(me, task) {
+  if (task.deleted || task.agent || !task.group || !me.works_tasks) return false;
+  return Boolean(me.can_edit_every || (me.group_ids || []).includes(task.group.id));
+}
+
+// Who gets a lane on the wall: a person with open tasks, or who resolved one this shift, or who
 // works tasks (shiftAgent: agent, lead, admin) and has WeSup open now. A viewer only watches.
 export function onShift({ holdsOpen, resolvedToday, online, shiftAgent }) {
   return Boolean(holdsOpen || resolvedToday || (online && shiftAgent));
@@ -50,18 +63,33 @@ export const oldestFirst = (a, b) => instant(a.received_at) - instant(b.received
 export const newestResolvedFirst = (a, b) =>
   instant(b.resolved_at) - instant(a.resolved_at) || b.id - a.id;
 
-// One lane per person on shift, by name: {agent, open, postponed, resolved}, open and postponed
-// cards oldest first, tasks resolved since dayStart newest first. `online` is [{id, name}];
-// `shiftAgentIds` are the people whose being online puts them on shift.
-export function wallLanes(tasks, online, shiftAgentIds, dayStart) {
+// Queue lanes go in the lines' order (Directories), then by id.
+export const byQueueOrder = (a, b) => (a.position ?? 0) - (b.position ?? 0) || a.id - b.id;
+
+// First one queue lane per line ({group, open, postponed, resolved}: its unassigned tasks), in
+// the lines' order; then one lane per person on shift, by name: {agent, open, postponed,
+// resolved}, open and postponed cards oldest first, tasks resolved since shiftStart newest
+// first. `online` is [{id, name}]; `shiftAgentIds` are the people whose being online puts them
+// on shift; `groups` the active lines, each of which gets its queue lane.
+export function wallLanes(tasks, online, shiftAgentIds, shiftStart, groups = []) {
   const lanes = new Map();
+  const queues = new Map();
   const lane = (agent) => {
     if (!lanes.has(agent.id)) lanes.set(agent.id, { agent, open: [], postponed: [], resolved: [] });
     return lanes.get(agent.id);
   };
+  const queue = (group) => {
+    if (!queues.has(group.id)) queues.set(group.id, { group, open: [], postponed: [], resolved: [] });
+    return queues.get(group.id);
+  };
+  for (const group of groups) queue(group);
   for (const task of tasks) {
-    if (task.deleted || (task.resolved_at && instant(task.resolved_at) < instant(dayStart))) continue;
-    lane(task.agent)[summaryCounter(task.resolved_at, task.status.category)].push(task);
+    if (task.deleted || (task.resolved_at && instant(task.resolved_at) < instant(shiftStart))) {
+      continue;
+    }
+    const counter = summaryCounter(task.resolved_at, task.status.category);
+    if (task.agent) lane(task.agent)[counter].push(task);
+    else if (task.group) queue(task.group)[counter].push(task);
   }
   const onlineIds = new Set(online.map((person) => person.id));
   for (const person of online) lane(person);
@@ -74,12 +102,13 @@ export function wallLanes(tasks, online, shiftAgentIds, dayStart) {
       shiftAgent: shiftAgents.has(item.agent.id),
     }),
   );
-  for (const item of shown) {
+  for (const item of [...shown, ...queues.values()]) {
     item.open.sort(oldestFirst);
     item.postponed.sort(oldestFirst);
     item.resolved.sort(newestResolvedFirst);
   }
-  return shown.sort((a, b) => byLaneOrder(a.agent, b.agent));
+  const ordered = [...queues.values()].sort((a, b) => byQueueOrder(a.group, b.group));
+  return [...ordered, ...shown.sort((a, b) => byLaneOrder(a.agent, b.agent))];
 }
 
 export const DURATION_UNITS = { days: "d", hours: "h", minutes: "min" };
