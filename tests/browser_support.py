@@ -136,6 +136,21 @@ class Person:
         self.context.close()
 
 
+def keep_evidence(name: str, people: list[Person], server_log: Path) -> None:
+    """After a failed test: every open tab of every person, and the server log, under
+    test-artifacts/ (best effort: the failure is already reported)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    for person in people:
+        for index, page in enumerate(person.context.pages):
+            suffix = f"-{index}" if index else ""
+            try:
+                shot = ARTIFACTS / f"failed-{name}-{person.login}{suffix}.png"
+                page.screenshot(path=str(shot), full_page=True, animations="disabled")
+            except Exception as exc:
+                print(f"no screenshot of {person.login}: {exc}")
+    shutil.copyfile(server_log, ARTIFACTS / f"failed-{name}-server.log")
+
+
 def wait_until(page: Page, predicate: Callable[[], Any], timeout: float, message: str) -> Any:
     """Poll a condition kept on the Python side (Playwright's own records of the page), up to
     `timeout` s; the page's short waits let Playwright take in the browser's news meanwhile."""
@@ -169,14 +184,15 @@ BOARD_JS = """() => {
   return [rows, summary];
 }"""
 
-# Wall board: per lane (by agent id) its open cards, postponed cards [id, title, status color]
-# and the resolved-today count; lanes with nothing in them (merely online) are left out.
+# Wall board: per person's lane (by agent id) its open cards, postponed cards [id, title, status
+# color] and the resolved-this-shift count; lanes with nothing in them (merely online) and the
+# lines' queue lanes are left out.
 WALL_JS = """() => {
   const cards = (root, selector) => [...root.querySelectorAll(selector)].map((card) => [
     Number(card.dataset.taskId), card.querySelector(".card-title").textContent,
     card.style.getPropertyValue("--status-color").trim().toLowerCase(),
   ]);
-  return [...document.querySelectorAll("#wall-lanes .lane")]
+  return [...document.querySelectorAll("#wall-lanes .lane[data-agent-id]")]
     .map((lane) => [
       Number(lane.dataset.agentId),
       cards(lane, ":scope > .cards > .card"),

@@ -285,6 +285,20 @@ def add_person(admin: Browser, login: str, role: str, name: str | None = None) -
     assert response.status_code == 302, response.text
 
 
+def sign_up(
+    admin: Browser, people: list[tuple[str, str, str]]
+) -> tuple[dict[str, Browser], dict[str, int]]:
+    """The admin adds each (login, role, name) through the People page; each signs in with a
+    session of their own. Returns their API sessions and their ids, by login."""
+    sessions: dict[str, Browser] = {}
+    ids: dict[str, int] = {}
+    for login, role, name in people:
+        add_person(admin, login, role, name)
+        sessions[login] = Browser(admin.base_url).login(login)
+        ids[login] = sessions[login].refresh_csrf()["user"]["id"]
+    return sessions, ids
+
+
 class LiveSocket:
     """A python-socketio client that records what the server sends it.
 

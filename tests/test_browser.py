@@ -9,7 +9,6 @@ Screenshots for people to look at go to test-artifacts/ (git-ignored).
 from __future__ import annotations
 
 import re
-import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -20,7 +19,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.browser_support import (
-    ARTIFACTS,
     BOARD_JS,
     FRESHNESS,
     RECONNECT_MS,
@@ -30,13 +28,14 @@ from tests.browser_support import (
     board_expected,
     board_shown,
     expect,
+    keep_evidence,
     launch_chromium,
     rgb,
     wait_shows,
     wait_until,
     wall_expected,
 )
-from tests.server_process import PASSWORD, Browser, ServerProcess, create_first_admin
+from tests.server_process import Browser, ServerProcess, create_first_admin, sign_up
 
 pytestmark = pytest.mark.browser
 
@@ -94,11 +93,8 @@ def team(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Team]:
     try:
         admin = create_first_admin(server)
         team = Team(server, api={"root": admin})
-        for login, role, name in PEOPLE:
-            form = {"login": login, "name": name, "role": role, "password": PASSWORD}
-            assert admin.post_form("/admin/users", form).status_code == 302
-            team.api[login] = Browser(server.url).login(login)
-            team.ids[login] = team.api[login].refresh_csrf()["user"]["id"]
+        sessions, team.ids = sign_up(admin, PEOPLE)
+        team.api.update(sessions)
         for name in CHATS:
             team.chats[name] = admin.api("POST", "/api/chats", {"name": name})["chat"]["id"]
         statuses = admin.api("GET", "/api/statuses")["statuses"]
@@ -130,20 +126,12 @@ def people(team: Team) -> Iterator[People]:
 
 
 @pytest.fixture(autouse=True)
-def keep_evidence(request: pytest.FixtureRequest, people: People, team: Team) -> Iterator[None]:
+def evidence(request: pytest.FixtureRequest, people: People, team: Team) -> Iterator[None]:
     """After a failed test, keep every page and the server log in test-artifacts/."""
     failed_before = request.session.testsfailed
     yield
-    if request.session.testsfailed == failed_before:
-        return
-    name = request.node.name
-    for person in people.all():
-        try:
-            person.screenshot(f"failed-{name}-{person.login}.png", full_page=True)
-        except Exception as exc:  # evidence is best effort; the failure is already reported
-            print(f"no screenshot of {person.login}: {exc}")
-    ARTIFACTS.mkdir(exist_ok=True)
-    shutil.copyfile(team.server.log_path, ARTIFACTS / f"failed-{name}-server.log")
+    if request.session.testsfailed != failed_before:
+        keep_evidence(request.node.name, people.all(), team.server.log_path)
 
 
 def card(wall: Any, task_id: int) -> Any:

@@ -73,3 +73,47 @@ def test_an_installation_with_people_keeps_their_sessions_and_its_spent_setup(ur
         db.session.remove()
         downgrade(revision="base")
         db.engine.dispose()
+
+
+TEAMWORK_DOWN = "5c1e0a7d2b94"  # the revision before support lines and handovers
+OLD_ROWS = [
+    "INSERT INTO users (id, login, name, password_hash, role, active, created_at)"
+    " VALUES (1, 'alice', 'Alice', 'x', 'agent', true, '2024-01-01 00:00:00+00')",
+    "INSERT INTO statuses (id, name, color, category, position)"
+    " VALUES (1, 'New', '#000000', 'new', 1)",
+    "INSERT INTO tasks (id, title, description, status_id, agent_id, received_at, created_at,"
+    " updated_at, version) VALUES (1, 'Printer', '', 1, 1, '2024-01-01 00:00:00+00',"
+    " '2024-01-01 00:00:00+00', '2024-01-01 00:00:00+00', 1)",
+    "INSERT INTO comments (id, task_id, author_id, body, created_at)"
+    " VALUES (1, 1, 1, 'On it', '2024-01-01 00:00:00+00')",
+    "INSERT INTO task_events (seq, kind, task_id, agent_id, actor_id, created_at, data)"
+    " VALUES (1, 'task.created', 1, 1, 1, '2024-01-01 00:00:00+00', '{}')",
+]
+
+
+@pytest.mark.parametrize("url", database_urls())
+def test_the_teamwork_migration_keeps_the_data_and_guards_owners(url, tmp_path, capfd):
+    """An installation with tasks, comments and events upgrades (SQLite rebuilds the tasks
+    table: the rows that refer to it survive), then refuses a task with neither owner nor
+    line; going down again works while every task has an owner, and refuses otherwise."""
+    with empty_database(url, tmp_path):
+        upgrade(revision=TEAMWORK_DOWN)
+        with db.engine.begin() as connection:
+            for row in OLD_ROWS:
+                connection.execute(sa.text(row))
+        upgrade()
+        with db.engine.begin() as connection:
+            assert connection.scalar(sa.text("SELECT count(*) FROM comments")) == 1
+            assert connection.scalar(sa.text("SELECT agent_id FROM tasks")) == 1
+            assert connection.scalar(sa.text("SELECT group_id FROM tasks")) is None
+        with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as connection:
+            connection.execute(sa.text("UPDATE tasks SET agent_id = NULL"))
+        downgrade(revision=TEAMWORK_DOWN)
+        upgrade()
+        with db.engine.begin() as connection:
+            connection.execute(sa.text("INSERT INTO groups VALUES (1, 'L', '#000000', 1, NULL)"))
+            connection.execute(sa.text("UPDATE tasks SET agent_id = NULL, group_id = 1"))
+        with pytest.raises(SystemExit):  # flask_migrate reports the migration's error, exits
+            downgrade(revision=TEAMWORK_DOWN)
+        assert "1 tasks wait in a line's queue with no owner" in capfd.readouterr().err
+        db.engine.dispose()

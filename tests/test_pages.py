@@ -573,8 +573,8 @@ def test_a_bad_edit_of_a_person_keeps_what_was_typed(app):
 @pytest.mark.parametrize(
     ("language", "words"),
     [
-        ("ru", ["Мои задачи", "Все задачи", "Название", "Сохранить", "Закрыты сегодня"]),
-        ("en", ["My tasks", "All tasks", "Title", "Save", "Closed today"]),
+        ("ru", ["Мои задачи", "Все задачи", "Название", "Сохранить", "Закрыто за смену"]),
+        ("en", ["My tasks", "All tasks", "Title", "Save", "Closed this shift"]),
     ],
 )
 def test_pages_speak_the_browsers_language(app, language, words):

@@ -174,7 +174,7 @@ def test_every_word_on_the_page_is_translated(app):
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "ru"
     Auth(client).login("vera")
     html = client.get("/board").get_data(as_text=True)
-    for word in ("Открыто: {n}", "Решено сегодня: {n}", "Отложено: {n}", "Сейчас в сети"):
+    for word in ("Открыто: {n}", "Решено за смену: {n}", "Отложено: {n}", "Сейчас в сети"):
         assert word in html, word
-    for word in ("Open: ", "Resolved today", "Online now", "Full screen", "Wall board"):
+    for word in ("Open: ", "Resolved this shift", "Online now", "Full screen", "Wall board"):
         assert word not in html, word

@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 
 from wesup import handovers, users, validate
 from wesup.directories import service as directories
-from wesup.errors import ValidationFailed
+from wesup.errors import Conflict, ValidationFailed
 from wesup.models import User, utcnow
 from wesup.owners import line_ids
 from wesup.tasks import bp, service
@@ -179,6 +179,7 @@ def board() -> ResponseReturnValue:
             # archived ones too: the filters offer them; the pickers leave them out
             "statuses": [status.to_dict() for status in statuses],
             "chats": [chat.to_dict() for chat in chats],
+            "all_groups": [group.to_dict() for group in lines],
         },
     )
 
@@ -211,6 +212,19 @@ def _period_links(period: Period, filters: dict[str, int | None], deleted: bool)
         "deleted": link(period, show_deleted=True),
         "live": link(period, show_deleted=False),
     }
+
+
+@bp.post("/handovers/<int:handover_id>/accept")
+@login_required
+def accept_handover(handover_id: int) -> ResponseReturnValue:
+    """Accept from the banner without JavaScript: the same service as the API."""
+    try:
+        handovers.accept_handover(current_user, handover_id)
+    except Conflict as exc:  # accepted by a colleague meanwhile: nothing left to do
+        flash(exc.message)
+    else:
+        flash(_("Handover accepted."))
+    return redirect(url_for("tasks.mine" if current_user.works_tasks else "tasks.board"), 303)
 
 
 @bp.get("/handovers/<int:handover_id>")

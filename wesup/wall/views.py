@@ -149,6 +149,7 @@ def board() -> ResponseReturnValue:
         kiosk=isinstance(viewer, KioskToken),
         warn_minutes=current_app.config["AGE_WARN_MINUTES"],
         alert_minutes=current_app.config["AGE_ALERT_MINUTES"],
+        handover_alert_minutes=current_app.config["HANDOVER_ALERT_MINUTES"],
         page_seconds=current_app.config["WALL_PAGE_SECONDS"],
     )
 

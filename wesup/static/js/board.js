@@ -1,11 +1,13 @@
-// All tasks: every agent's tasks for a period, filtered, with the summary line and who is
-// online; rows appear, move, recolor and leave live.
+// All tasks: every agent's tasks for a period, filtered (by person, line, "unassigned",
+// status, chat), with the summary line and who is online; rows appear, move (transfers,
+// takes), recolor and leave live.
 
 import { api } from "./api.js";
 import { el, errorMessage, readJSON, t, toast } from "./dom.js";
 import { startLive } from "./live.js";
 import { startNotifier } from "./notify.js";
 import { TaskDialog } from "./taskdialog.js";
+import { startTeamwork } from "./teampage.js";
 import { directoryKinds, eventKind } from "./enums.js";
 import { countSummary, inPeriod, oldestFirst } from "./rules.js";
 import { highlight, placeRow, removeRows, renderRow } from "./taskrow.js";
@@ -20,7 +22,17 @@ store.load(page.tasks);
 const ctx = { me, store, actions: taskActions(store) };
 ctx.dialog = new TaskDialog(ctx);
 
-const COLUMNS = ["agent", "chat", "status", "title", "comment", "received", "resolved", "duration"];
+const COLUMNS = [
+  "agent",
+  "line",
+  "chat",
+  "status",
+  "title",
+  "comment",
+  "received",
+  "resolved",
+  "duration",
+];
 if (page.deleted) COLUMNS.push("actions");
 const body = document.querySelector("#board tbody");
 
@@ -29,7 +41,9 @@ const body = document.querySelector("#board tbody");
 export function belongs(task, { period, filters, deleted } = page) {
   if (Boolean(task.deleted) !== Boolean(deleted)) return false;
   if (!inPeriod(task.received_at, task.resolved_at, period.start, period.end)) return false;
-  if (filters.agent && task.agent.id !== filters.agent) return false;
+  if (filters.agent && task.agent?.id !== filters.agent) return false;
+  if (filters.unassigned && task.agent) return false;
+  if (filters.group && task.group?.id !== filters.group) return false;
   if (filters.status && task.status.id !== filters.status) return false;
   if (filters.chat && task.chat?.id !== filters.chat) return false;
   return true;
@@ -73,12 +87,13 @@ function showPresence(online) {
   );
 }
 
-// The Status and Chat filters follow the directories live (renamed, archived, restored, new,
-// deleted), archived entries marked as the server renders them; the Agent filter learns
-// people it did not list from their tasks.
+// The Status, Chat and Line filters follow the directories live (renamed, archived,
+// restored, new, deleted), archived entries marked as the server renders them; the Agent
+// filter learns people it did not list from their tasks.
 const filterLists = {
   status: { entries: new Map(), order: byPosition },
   chat: { entries: new Map(), order: byName },
+  group: { entries: new Map(), order: byPosition },
 };
 
 function loadFilter(kind, entries) {
@@ -115,6 +130,7 @@ function changeFilter(kind, action, entry) {
 }
 
 function knowAgent(agent) {
+  if (!agent) return; // waiting in a queue
   const select = document.querySelector('.filters select[name="agent"]');
   if (!select || [...select.options].some((option) => option.value === String(agent.id))) return;
   const option = el("option", { value: agent.id }, agent.name);
@@ -125,7 +141,7 @@ function knowAgent(agent) {
 }
 
 const filterHandlers = {};
-for (const entry of ["status", "chat"]) {
+for (const entry of ["status", "chat", "group"]) {
   for (const kind of directoryKinds(entry)) {
     const action = kind.slice(entry.length + 1);
     filterHandlers[kind] = (message) => changeFilter(entry, action, message[entry]);
@@ -141,12 +157,17 @@ function snapshotUrl() {
   return `/api/tasks?${params}`;
 }
 
+const notifier = startNotifier({ me });
+const teamwork = startTeamwork({ ctx, notifier, page });
+
 async function reload() {
-  const [result, statuses, chats] = await Promise.all([
+  const [result, statuses, chats, groups] = await Promise.all([
     api("GET", snapshotUrl()),
     api("GET", "/api/statuses?archived=1"),
     api("GET", "/api/chats?archived=1"),
+    api("GET", "/api/groups?archived=1"),
     store.refreshDirectories(),
+    teamwork.reload(),
   ]);
   if (!result.ok) {
     toast(errorMessage(result), "error");
@@ -154,6 +175,7 @@ async function reload() {
   }
   if (statuses.ok) loadFilter("status", statuses.data.statuses);
   if (chats.ok) loadFilter("chat", chats.data.chats);
+  if (groups.ok) loadFilter("group", groups.data.groups);
   store.load(result.data.tasks);
   renderAll();
   return result.data.seq;
@@ -166,12 +188,19 @@ store.onTask((task) => {
 store.onDirectory(renderAll);
 loadFilter("status", page.statuses);
 loadFilter("chat", page.chats);
+loadFilter("group", page.all_groups);
 
-const notifier = startNotifier({ me });
 startLive({
   view: "board",
   seq: page.seq,
-  on: store.handlers({ ...filterHandlers, [eventKind("TASK_CREATED")]: notifier.taskCreated }),
+  on: {
+    ...store.handlers({
+      ...filterHandlers,
+      ...teamwork.taskHandlers,
+      [eventKind("TASK_CREATED")]: notifier.taskCreated,
+    }),
+    ...teamwork.handoverHandlers,
+  },
   onPresence: showPresence,
   // Cut off, the page cannot know who is online: the list goes grey until the next connect.
   onConnection: (connected) => {

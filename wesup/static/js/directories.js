@@ -1,4 +1,5 @@
-// Directories: chats and statuses, added, edited inline and deleted through the JSON API.
+// Directories: chats, statuses and support lines, added, edited inline and deleted through the
+// JSON API.
 // The server archives an entry still used by tasks (shown greyed) and removes an unused one.
 // Other people's changes arrive live.
 
@@ -8,6 +9,8 @@ import { startLive } from "./live.js";
 import { statusChip } from "./taskrow.js";
 
 const page = readJSON("page-data");
+const names = new Map(page.people.map((person) => [person.id, person.name]));
+const lineTag = (group) => el("span", { class: "line-tag", style: { "--c": group.color } }, group.name);
 
 const textInput = (name, value, { required = false, max = 120 } = {}) =>
   el("input", { name, value: value ?? "", required, maxlength: max, autocomplete: "off" });
@@ -75,6 +78,31 @@ const KINDS = {
       name: row.querySelector("[name=name]").value,
       color: row.querySelector("[name=color]").value,
       category: row.querySelector("[name=category]").value,
+      position: row.querySelector("[name=position]").value,
+    }),
+  },
+  groups: {
+    key: "group",
+    order: (a, b) =>
+      Number(a.archived) - Number(b.archived) || a.position - b.position || a.id - b.id,
+    cells: (group) => [
+      lineTag(group),
+      String(group.position),
+      group.member_ids.map((id) => names.get(id) || `#${id}`).join(", "),
+    ],
+    editCells: (group) => [
+      el(
+        "div",
+        { class: "inline-fields" },
+        el("input", { name: "color", type: "color", value: group.color, "aria-label": t("color") }),
+        withError("name", textInput("name", group.name, { required: true, max: 64 })),
+      ),
+      withError("position", el("input", { name: "position", type: "number", value: group.position })),
+      group.member_ids.map((id) => names.get(id) || `#${id}`).join(", "),
+    ],
+    values: (row) => ({
+      name: row.querySelector("[name=name]").value,
+      color: row.querySelector("[name=color]").value,
       position: row.querySelector("[name=position]").value,
     }),
   },

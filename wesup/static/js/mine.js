@@ -1,49 +1,64 @@
-// My tasks: the quick-add form (n focuses it, Enter saves), my open tasks oldest first with
-// ticking timers, and the ones I closed today; everything stays live.
+// My tasks: the quick-add form (n focuses it, Enter saves), the queues of my lines (Take),
+// my open tasks oldest first with ticking timers, and the ones I closed this shift; the
+// handovers waiting for me and "Hand over my shift"; everything stays live.
 
 import { api } from "./api.js";
 import { enhanceChatSelect } from "./combobox.js";
 import { errorMessage, isTyping, readJSON, showFieldErrors, toast } from "./dom.js";
 import { eventKind } from "./enums.js";
 import { startLive } from "./live.js";
+import { handoverDialog } from "./handovers.js";
 import { startNotifier } from "./notify.js";
 import { TaskDialog } from "./taskdialog.js";
-import { newestResolvedFirst, oldestFirst } from "./rules.js";
+import { startTeamwork } from "./teampage.js";
+import { canTake, newestResolvedFirst, oldestFirst } from "./rules.js";
 import { highlight, placeRow, removeRows, renderRow } from "./taskrow.js";
 import { TaskStore, taskActions } from "./taskstore.js";
-import { inputValue, teamDay } from "./teamtime.js";
+import { inputValue } from "./teamtime.js";
 import { startTimers } from "./timefmt.js";
 
-const OPEN_COLUMNS = ["task", "chips", "received", "duration", "actions"];
-const CLOSED_COLUMNS = ["task", "chips", "received", "resolved", "duration", "actions"];
+const COLUMNS = {
+  queue: ["task", "received", "duration", "actions"],
+  open: ["task", "chips", "received", "duration", "actions"],
+  closed: ["task", "chips", "received", "resolved", "duration", "actions"],
+};
 
 const page = readJSON("page-data");
 const me = page.me;
 const store = new TaskStore(page);
-store.load([...page.open, ...page.closed_today]);
+store.load([...page.queue, ...page.open, ...page.closed_this_shift]);
 const ctx = { me, store, actions: taskActions(store) };
 ctx.dialog = new TaskDialog(ctx);
 
 const tables = {
+  queue: document.querySelector("#queue-tasks tbody"),
   open: document.querySelector("#open-tasks tbody"),
   closed: document.querySelector("#closed-tasks tbody"),
 };
-let day = teamDay();
+let shift = page.shift; // {start, end}: "closed this shift" (WESUP_SHIFTS)
+const instant = (iso) => Date.parse(iso);
 
-// Where a task goes on this page: open, closed today, or nowhere.
+// Where a task goes on this page: my lines' queue, open, closed this shift, or nowhere.
 function section(task) {
-  if (task.deleted || task.agent.id !== me.id) return null;
+  if (task.deleted) return null;
+  if (!task.agent) {
+    // the queues of my own lines (a lead may take from any, but is shown their own)
+    const mine = (me.group_ids || []).includes(task.group?.id);
+    return !task.resolved_at && mine && canTake(me, task) ? "queue" : null;
+  }
+  if (task.agent.id !== me.id) return null;
   if (!task.resolved_at) return "open";
-  return teamDay(task.resolved_at) === day ? "closed" : null;
+  const resolved = instant(task.resolved_at);
+  return resolved >= instant(shift.start) && resolved < instant(shift.end) ? "closed" : null;
 }
 
-const precedes = { open: oldestFirst, closed: newestResolvedFirst };
+const precedes = { queue: oldestFirst, open: oldestFirst, closed: newestResolvedFirst };
 
 function place(task, { quiet = false } = {}) {
   removeRows(document.querySelector("main"), task.id);
   const where = section(task);
   if (where) {
-    const row = renderRow(task, where === "open" ? OPEN_COLUMNS : CLOSED_COLUMNS, ctx);
+    const row = renderRow(task, COLUMNS[where], ctx);
     placeRow(tables[where], row, (other) => {
       const next = store.get(other.dataset.taskId);
       return next && precedes[where](task, next) < 0;
@@ -54,8 +69,7 @@ function place(task, { quiet = false } = {}) {
 }
 
 function renderAll() {
-  tables.open.replaceChildren();
-  tables.closed.replaceChildren();
+  for (const body of Object.values(tables)) body.replaceChildren();
   for (const task of store.tasks()) place(task, { quiet: true });
 }
 
@@ -66,6 +80,8 @@ function updateCounts() {
     document.querySelector(`[data-empty="${name}"]`).hidden = count > 0;
     body.closest("table").hidden = count === 0;
   }
+  // The queues' section is there for members of a line
+  document.getElementById("queue").hidden = !(me.group_ids || []).length && !tables.queue.rows.length;
 }
 
 // --- the quick-add form ---------------------------------------------------------------------
@@ -162,13 +178,21 @@ document.addEventListener("keydown", (event) => {
 
 // --- live -----------------------------------------------------------------------------------
 
+const notifier = startNotifier({ me });
+const teamwork = startTeamwork({ ctx, notifier, page });
+
 async function reload() {
-  const [result] = await Promise.all([api("GET", "/api/tasks/mine"), store.refreshDirectories()]);
+  const [result] = await Promise.all([
+    api("GET", "/api/tasks/mine"),
+    store.refreshDirectories(),
+    teamwork.reload(),
+  ]);
   if (!result.ok) {
     toast(errorMessage(result), "error");
     return undefined;
   }
-  store.load([...result.data.open, ...result.data.closed_today]);
+  shift = result.data.shift;
+  store.load([...result.data.queue, ...result.data.open, ...result.data.closed_this_shift]);
   renderAll();
   return result.data.seq;
 }
@@ -180,12 +204,24 @@ store.onDirectory(() => {
   renderAll();
 });
 
-const notifier = startNotifier({ me });
-// The board room: my own tasks, plus colleagues' new ones for the notifications.
-startLive({
+handoverDialog({
+  me,
+  store,
+  button: document.getElementById("hand-over"),
+  openCount: () => tables.open.rows.length,
+});
+
+// The board room: my own tasks, my lines' queues, plus colleagues' new ones to notify about.
+const live = startLive({
   view: "board",
   seq: page.seq,
-  on: store.handlers({ [eventKind("TASK_CREATED")]: notifier.taskCreated }),
+  on: {
+    ...store.handlers({
+      ...teamwork.taskHandlers,
+      [eventKind("TASK_CREATED")]: notifier.taskCreated,
+    }),
+    ...teamwork.handoverHandlers,
+  },
   reload,
 });
 
@@ -193,10 +229,8 @@ renderAll();
 freshReceived();
 setInterval(() => {
   freshReceived();
-  if (teamDay() !== day) {
-    day = teamDay(); // midnight: yesterday's closed tasks leave "closed today"
-    renderAll();
-  }
+  // The shift ended: take the new shift's snapshot ("closed this shift" starts over).
+  if (Date.now() >= instant(shift.end)) live.reload("new shift");
 }, 20_000);
 startTimers(document.querySelector("main"));
 if (form.querySelector(".field-error:not([hidden])")) title.focus();

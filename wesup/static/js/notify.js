@@ -1,8 +1,10 @@
-// New-task alerts for people who keep WeSup open in a tab: a browser notification, an optional
-// short beep, and the count of unseen new tasks in the tab title. Permission is asked only from
-// the "Enable notifications" button, never on page load; both choices stay in localStorage.
+// Alerts for people who keep WeSup open in a tab: a browser notification, an optional short
+// beep, and the count of unseen ones in the tab title; for colleagues' new tasks, and for a
+// task or a shift handed to me. Permission is asked only from the "Enable notifications"
+// button, never on page load; both choices stay in localStorage.
 
 import { t } from "./dom.js";
+import { holderName } from "./owners.js";
 
 const NOTIFY_KEY = "wesup.notify";
 const SOUND_KEY = "wesup.sound";
@@ -119,9 +121,9 @@ export function startNotifier({ me, controls = document.querySelector("[data-not
       if (tasks.length === 1) {
         const [task] = tasks;
         const chat = task.chat ? task.chat.name : t("no_chat");
-        show(`${task.agent.name} · ${chat}`, task.title, `wesup-task-${task.id}`);
+        show(`${holderName(task)} · ${chat}`, task.title, `wesup-task-${task.id}`);
       } else {
-        const titles = tasks.slice(0, 5).map((task) => `${task.agent.name}: ${task.title}`);
+        const titles = tasks.slice(0, 5).map((task) => `${holderName(task)}: ${task.title}`);
         show(t("new_tasks", { n: tasks.length }), titles.join("\n"), "wesup-new-tasks");
       }
     }
@@ -136,6 +138,17 @@ export function startNotifier({ me, controls = document.querySelector("[data-not
     renderTitle();
     pending.push(task);
     if (!timer) timer = setTimeout(flush, BATCH_MS);
+  }
+
+  // Something addressed to me (a task handed to me, a shift handed over to me): notified
+  // even while I look at the page, since it asks something of me.
+  function personal(title, body, tag) {
+    if (away()) {
+      unseen += 1;
+      renderTitle();
+    }
+    if (wanted()) show(title, body, tag);
+    if (soundOn()) beep();
   }
 
   button?.addEventListener("click", async () => {
@@ -168,5 +181,5 @@ export function startNotifier({ me, controls = document.querySelector("[data-not
   window.addEventListener("focus", markSeen);
   renderButton();
 
-  return { taskCreated };
+  return { taskCreated, personal };
 }

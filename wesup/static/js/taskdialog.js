@@ -1,10 +1,13 @@
-// The one task dialog of both task pages: every field, the timeline of comments and status
-// changes (author and time), a comment box, delete and restore. Opened by clicking a title.
+// The one task dialog of both task pages: every field, the owner and the line (leads assign),
+// hand on to a person or a line with a note, Take, the timeline of comments, status changes
+// and moves (author and time), a comment box, delete and restore. Opened by clicking a title,
+// or with the `a` key on a row (assign for leads, hand on for the others).
 
 import { chatPicker } from "./combobox.js";
 import { el, errorMessage, showFieldErrors, t, toast } from "./dom.js";
 import { eventKind } from "./enums.js";
-import { canEdit } from "./rules.js";
+import { holderName, lineTag, recipient, recipientSelect, takeTask } from "./owners.js";
+import { canComment, canEdit, canTake } from "./rules.js";
 import { deleteTask, restoreTask, statusChip } from "./taskrow.js";
 import { inputValue, stamp } from "./teamtime.js";
 
@@ -18,10 +21,35 @@ function field(label, name, input) {
   );
 }
 
+// Who held a task before or after a move, in the timeline's words.
+function holderText(holder) {
+  if (!holder) return "—";
+  if (holder.agent) {
+    return holder.group ? `${holder.agent.name} (${holder.group.name})` : holder.agent.name;
+  }
+  return holder.group ? t("queue_of", { line: holder.group.name }) : "—";
+}
+
+// The words of a move: assigned, handed on, taken, handed over with the shift.
+const MOVES = [
+  ["TASK_ASSIGNED", "tl_assigned"],
+  ["TASK_TRANSFERRED", "tl_transferred"],
+  ["TASK_TAKEN", "tl_taken"],
+  ["TASK_HANDED_OVER", "tl_handed_over"],
+];
+
+function moveLine(message) {
+  const found = MOVES.find(([name]) => message.kind === eventKind(name));
+  if (!found) return null;
+  return t(found[1], { from: holderText(message.from), to: holderText(message.to) });
+}
+
 // One timeline line: who, when, and what happened, from an event message.
 export function timelineItem(message) {
   const changes = message.changes || {};
   const lines = [];
+  const move = moveLine(message);
+  if (move) lines.push(move);
   if (message.kind === eventKind("TASK_CREATED")) lines.push(t("tl_created"));
   if (message.kind === eventKind("TASK_DELETED")) lines.push(t("tl_deleted"));
   if (message.kind === eventKind("TASK_RESTORED")) lines.push(t("tl_restored"));
@@ -48,6 +76,7 @@ export function timelineItem(message) {
       el("time", { datetime: message.at }, stamp(message.at)),
     ),
     lines.map((line) => el("div", { class: "tl-line" }, line)),
+    message.note ? el("p", { class: "tl-comment tl-note" }, message.note) : null,
     message.comment ? el("p", { class: "tl-comment" }, message.comment.body) : null,
   );
 }
@@ -72,8 +101,17 @@ function changesBetween(before, after) {
     );
   }
   if ((before.description || "") !== (after.description || "")) lines.push(t("tl_description"));
+  if (holderKey(before) !== holderKey(after)) {
+    lines.push(t("tl_assigned", { from: holderText(before), to: holderText(after) }));
+  }
   return lines;
 }
+
+const holderKey = (task) => `${task.agent?.id ?? ""}:${task.group?.id ?? ""}`;
+
+// One button on a line of its own (Take, Restore).
+const actionButton = (label, className, onclick) =>
+  el("p", {}, el("button", { type: "button", class: className || null, onclick }, label));
 
 // The fields the edit form shows.
 const signature = (task) =>
@@ -84,6 +122,7 @@ const signature = (task) =>
     task.status.id,
     task.received_at,
     task.deleted,
+    holderKey(task),
   ]);
 
 export class TaskDialog {
@@ -118,7 +157,8 @@ export class TaskDialog {
     });
   }
 
-  async open(taskId) {
+  // focus: "assign" puts the cursor on the Owner field (leads) or the hand-on picker.
+  async open(taskId, { focus = null } = {}) {
     const task = this.ctx.store.get(taskId);
     if (!task) return;
     this.taskId = task.id;
@@ -126,7 +166,14 @@ export class TaskDialog {
     this.timeline = el("ol", { class: "timeline" }, el("li", { class: "muted" }, t("loading")));
     this.render(task);
     if (!this.node.open) this.node.showModal();
-    const first = this.node.querySelector("input[name=title]") || this.node.querySelector(".close");
+    const wanted =
+      focus === "assign"
+        ? this.node.querySelector("select[name=agent_id]") ||
+          this.node.querySelector(".transfer-form select[name=to]") ||
+          this.node.querySelector(".take-in-dialog")
+        : null;
+    const first =
+      wanted || this.node.querySelector("input[name=title]") || this.node.querySelector(".close");
     first?.focus();
     await this.loadTimeline();
   }
@@ -166,13 +213,14 @@ export class TaskDialog {
       ),
     );
     const parts = [
-      el("span", {}, task.agent.name),
+      el("span", { class: task.agent ? "owner" : "owner queued" }, holderName(task)),
+      lineTag(task.group),
       el("span", {}, task.chat ? task.chat.name : t("no_chat")),
       statusChip(task.status, { current: true }),
       el("span", {}, `${t("received")} ${stamp(task.received_at)}`),
     ];
     if (task.resolved_at) parts.push(el("span", {}, `${t("resolved")} ${stamp(task.resolved_at)}`));
-    this.meta.replaceChildren(...parts);
+    this.meta.replaceChildren(...parts.filter(Boolean));
   }
 
   render(task) {
@@ -182,31 +230,28 @@ export class TaskDialog {
     this.meta = el("p", { class: "dialog-meta" });
     this.renderHead(task);
     const parts = [this.head, this.meta];
+    if (canTake(me, task)) {
+      parts.push(
+        actionButton(t("take"), "primary take-in-dialog", async () => {
+          await takeTask(this.ctx, this.ctx.store.get(task.id));
+        }),
+      );
+    }
     if (canEdit(me, task)) {
       parts.push(this.editForm(task));
+      parts.push(this.transferForm(task));
     } else {
       if (task.description) parts.push(el("p", { class: "description" }, task.description));
       if (task.deleted && me.can_edit_every) {
         parts.push(
-          el(
-            "p",
-            {},
-            el(
-              "button",
-              {
-                type: "button",
-                onclick: async () => {
-                  if (await restoreTask(this.ctx, this.ctx.store.get(task.id))) this.node.close();
-                },
-              },
-              t("restore"),
-            ),
-          ),
+          actionButton(t("restore"), "", async () => {
+            if (await restoreTask(this.ctx, this.ctx.store.get(task.id))) this.node.close();
+          }),
         );
       }
     }
     parts.push(el("h3", {}, t("history")), this.timeline);
-    if (canEdit(me, task)) parts.push(this.commentForm(task));
+    if (canComment(me, task)) parts.push(this.commentForm(task));
     this.base = task; // what the form shows: edits are sent against this version
     this.node.replaceChildren(...parts);
   }
@@ -240,6 +285,7 @@ export class TaskDialog {
     const description = el("textarea", { name: "description", rows: 4, maxlength: 10000 });
     description.value = task.description || "";
     const message = el("div", { class: "form-error", role: "alert", hidden: true });
+    const assign = this.ctx.me.can_edit_every ? this.assignFields(task) : null;
     const form = el(
       "form",
       { class: "edit-task" },
@@ -251,6 +297,7 @@ export class TaskDialog {
         field(t("status"), "status_id", status),
         field(t("received_at"), "received_at", received),
       ),
+      assign ? assign.row : null,
       field(t("description"), "description", description),
       message,
       el(
@@ -286,6 +333,7 @@ export class TaskDialog {
       if (picker.value !== (current.chat ? current.chat.id : null)) changes.chat_id = picker.value;
       if (Number(status.value) !== current.status.id) changes.status_id = Number(status.value);
       if (received.value !== inputValue(current.received_at)) changes.received_at = received.value;
+      if (assign) Object.assign(changes, assign.changes(current));
       if (!Object.keys(changes).length) {
         this.node.close();
         return;
@@ -323,6 +371,7 @@ export class TaskDialog {
       if (received.value === inputValue(current.received_at)) {
         received.value = inputValue(fresh.received_at);
       }
+      assign?.follow(current, fresh);
       this.base = fresh;
       this.renderHead(fresh);
       const changed = changesBetween(current, fresh);
@@ -337,6 +386,97 @@ export class TaskDialog {
         el("p", { class: "conflict-next" }, t("conflict_save_again")),
       );
       this.loadTimeline();
+    });
+    return form;
+  }
+
+  // Owner and Line, for leads and admins: who works the task, and whose queue it is in.
+  assignFields(task) {
+    const { store } = this.ctx;
+    const people = store.people.some((person) => person.id === task.agent?.id)
+      ? store.people
+      : [task.agent, ...store.people].filter(Boolean);
+    const owner = el(
+      "select",
+      { name: "agent_id" },
+      el("option", { value: "" }, t("nobody_queue")),
+      people.map((person) => el("option", { value: person.id }, person.name)),
+    );
+    owner.value = task.agent ? String(task.agent.id) : "";
+    const lines = store.groups.some((group) => group.id === task.group?.id)
+      ? store.groups
+      : [task.group, ...store.groups].filter(Boolean);
+    const line = el(
+      "select",
+      { name: "group_id" },
+      el("option", { value: "" }, "—"),
+      lines.map((group) => el("option", { value: group.id }, group.name)),
+    );
+    line.value = task.group ? String(task.group.id) : "";
+    const chosen = (select) => (select.value ? Number(select.value) : null);
+    return {
+      row: el(
+        "div",
+        { class: "row assign-row" },
+        field(t("owner"), "agent_id", owner),
+        field(t("line"), "group_id", line),
+      ),
+      changes(current) {
+        const changes = {};
+        if (chosen(owner) !== (current.agent?.id ?? null)) changes.agent_id = chosen(owner);
+        if (chosen(line) !== (current.group?.id ?? null)) changes.group_id = chosen(line);
+        return changes;
+      },
+      // after a 409: fields left alone take the server's values
+      follow(current, fresh) {
+        if (chosen(owner) === (current.agent?.id ?? null)) {
+          owner.value = fresh.agent ? String(fresh.agent.id) : "";
+        }
+        if (chosen(line) === (current.group?.id ?? null)) {
+          line.value = fresh.group ? String(fresh.group.id) : "";
+        }
+      },
+    };
+  }
+
+  // Hand the task on: to a person, or to a line's queue with a note saying why.
+  transferForm(task) {
+    const target = recipientSelect(this.ctx.store, { exclude: task.agent?.id });
+    const note = el("textarea", {
+      name: "note",
+      rows: 2,
+      maxlength: 2000,
+      placeholder: t("transfer_note"),
+    });
+    const form = el(
+      "form",
+      { class: "transfer-form" },
+      el("h3", {}, t("hand_on")),
+      el(
+        "div",
+        { class: "row" },
+        field(t("hand_to"), "agent_id", target),
+        field(t("note"), "note", note),
+      ),
+      el("span", { class: "field-error", dataset: { errorFor: "group_id" }, hidden: true }),
+      el("div", { class: "buttons" }, el("button", { type: "submit" }, t("hand_on_button"))),
+    );
+    // An escalation to a line says why: the note is required then, as the server says.
+    target.addEventListener("change", () => {
+      note.required = target.value.startsWith("group:");
+    });
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const current = this.ctx.store.get(task.id);
+      const body = { ...recipient(target.value), note: note.value };
+      const result = await this.ctx.actions.transfer(current, body);
+      if (!result.ok) {
+        showFieldErrors(form, result.data?.error?.fields);
+        toast(errorMessage(result), "error");
+        return;
+      }
+      toast(t("handed_on", { to: holderName(result.data.task) }));
+      this.node.close();
     });
     return form;
   }

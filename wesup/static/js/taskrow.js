@@ -2,7 +2,8 @@
 // Rows carry data-task-id; everything user-written goes in as text.
 
 import { el, errorMessage, t, toast } from "./dom.js";
-import { canEdit, summaryCounter } from "./rules.js";
+import { holderName, lineTag, takeTask } from "./owners.js";
+import { canEdit, canTake, summaryCounter } from "./rules.js";
 import { stamp } from "./teamtime.js";
 import { formatDuration, secondsBetween } from "./timefmt.js";
 
@@ -84,8 +85,31 @@ function titleButton(task, ctx) {
   );
 }
 
+// Take, on a task waiting in a queue the reader may take from.
+function takeButton(task, ctx) {
+  if (!canTake(ctx.me, task)) return null;
+  return el(
+    "button",
+    {
+      type: "button",
+      class: "small primary take",
+      onclick: async (event) => {
+        event.currentTarget.disabled = true; // one press, one request
+        await takeTask(ctx, ctx.store.get(task.id) || task);
+      },
+    },
+    t("take"),
+  );
+}
+
+// The owner, or the queue it waits in with a Take button for those who may.
+function holder(task, ctx) {
+  if (task.agent) return task.agent.name;
+  return [el("span", { class: "queued" }, holderName(task)), " ", takeButton(task, ctx)];
+}
+
 function actions(task, ctx) {
-  const buttons = [];
+  const buttons = [takeButton(task, ctx)].filter(Boolean);
   if (task.deleted && ctx.me.can_edit_every) {
     buttons.push(
       el("button", { type: "button", class: "small", onclick: () => restoreTask(ctx, task) }, t("restore")),
@@ -109,7 +133,8 @@ function actions(task, ctx) {
 }
 
 const COLUMNS = {
-  agent: (task) => task.agent.name,
+  agent: holder,
+  line: (task) => lineTag(task.group) || "",
   chat: (task) => (task.chat ? task.chat.name : "—"),
   status: (task) => statusChip(task.status, { current: true }),
   chips,
@@ -120,6 +145,7 @@ const COLUMNS = {
     el(
       "div",
       { class: "meta" },
+      lineTag(task.group),
       task.chat ? el("span", { class: "chat-name" }, task.chat.name) : null,
       task.last_comment ? el("span", { class: "last-comment" }, task.last_comment) : null,
     ),
@@ -138,7 +164,9 @@ export function renderRow(task, columns, ctx) {
   if (summaryCounter(task.resolved_at, task.status.category) === "postponed") {
     classes.push("postponed");
   }
-  const row = el("tr", { class: classes.join(" "), dataset: { taskId: task.id } });
+  if (!task.agent) classes.push("unassigned");
+  // focusable, so that a key (a: assign or hand on) can act on the row in focus
+  const row = el("tr", { class: classes.join(" "), tabindex: 0, dataset: { taskId: task.id } });
   for (const column of columns) {
     row.append(el("td", { class: `c-${column}` }, COLUMNS[column](task, ctx)));
   }
@@ -158,6 +186,12 @@ export function placeRow(body, row, precedes) {
     }
   }
   body.append(row);
+}
+
+// The task of the row that has the keyboard focus (or holds it), if any.
+export function focusedTaskId() {
+  const row = document.activeElement?.closest?.("tr[data-task-id]");
+  return row ? Number(row.dataset.taskId) : null;
 }
 
 // Draw attention to a row that just appeared or changed.

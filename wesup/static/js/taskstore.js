@@ -1,6 +1,6 @@
-// What a task page knows: the newest version of each task, the statuses and chats its pickers
-// offer, and the live handlers that keep them current. My tasks and All tasks share it; each
-// page only decides where a task goes (onTask) and what belongs on it.
+// What a task page knows: the newest version of each task, the statuses, chats, lines and
+// people its pickers offer, and the live handlers that keep them current. My tasks and All
+// tasks share it; each page only decides where a task goes (onTask) and what belongs on it.
 
 import { api } from "./api.js";
 import { directoryKinds, taskKinds } from "./enums.js";
@@ -14,10 +14,13 @@ export const byPosition = (a, b) => a.position - b.position || a.id - b.id;
 export const byName = (a, b) => a.name.localeCompare(b.name) || a.id - b.id;
 
 export class TaskStore {
-  constructor({ statuses = [], chats = [] } = {}) {
+  constructor({ statuses = [], chats = [], groups = [], people = [], me = null } = {}) {
     this.known = new Map();
     this.statuses = statuses.filter((status) => !status.archived).sort(byPosition);
     this.chats = chats.filter((chat) => !chat.archived).sort(byName);
+    this.groups = groups.filter((group) => !group.archived).sort(byPosition);
+    this.people = [...people].sort(byName); // who a task can go to
+    this.me = me;
     this.listeners = { task: [], message: [], directory: [] };
   }
 
@@ -69,6 +72,7 @@ export class TaskStore {
     for (const [entry, apply] of [
       ["status", (action, message) => this.applyStatus(action, message.status)],
       ["chat", (action, message) => this.applyChat(action, message.chat)],
+      ["group", (action, message) => this.applyGroup(action, message.group)],
     ]) {
       for (const kind of directoryKinds(entry)) {
         const action = kind.slice(entry.length + 1);
@@ -113,14 +117,48 @@ export class TaskStore {
     for (const fn of this.listeners.directory) fn();
   }
 
+  // A line renamed or recolored relabels its tasks; joining or leaving it changes which
+  // queues are mine (me.group_ids), as the server's rooms do.
+  applyGroup(action, group) {
+    this.groups = this.groups.filter((item) => item.id !== group.id);
+    if (PICKABLE.has(action) && !group.archived) {
+      this.groups.push(group);
+      this.groups.sort(byPosition);
+    }
+    if (this.me) {
+      const mine = new Set(this.me.group_ids || []);
+      mine.delete(group.id);
+      if (action !== "deleted" && !group.archived && group.member_ids?.includes(this.me.id)) {
+        mine.add(group.id);
+      }
+      this.me.group_ids = [...mine];
+    }
+    if (action === "updated") {
+      const { id, name, color } = group;
+      this.rewrite((task) => task.group?.id === id, (task) => ({
+        ...task,
+        group: { id, name, color },
+      }));
+    }
+    for (const fn of this.listeners.directory) fn();
+  }
+
   // After a reload the directory events of the gap are gone too: fetch the lists again.
   async refreshDirectories() {
-    const [statuses, chats] = await Promise.all([
+    const [statuses, chats, groups] = await Promise.all([
       api("GET", "/api/statuses"),
       api("GET", "/api/chats"),
+      api("GET", "/api/groups"),
     ]);
     if (statuses.ok) this.statuses = statuses.data.statuses.sort(byPosition);
     if (chats.ok) this.chats = chats.data.chats.sort(byName);
+    if (groups.ok) {
+      this.groups = groups.data.groups.sort(byPosition);
+      if (this.me) {
+        const mine = this.groups.filter((group) => group.member_ids.includes(this.me.id));
+        this.me.group_ids = mine.map((group) => group.id);
+      }
+    }
     for (const fn of this.listeners.directory) fn();
   }
 
@@ -150,6 +188,11 @@ export function taskActions(store) {
     create: (data) => send("POST", "/api/tasks", data),
     update: (task, changes) =>
       send("PATCH", `/api/tasks/${task.id}`, { ...changes, version: task.version }, task),
+    // {agent_id} or {group_id}, and a note: to a person, or to a line's queue
+    transfer: (task, body) =>
+      send("POST", `/api/tasks/${task.id}/transfer`, { ...body, version: task.version }, task),
+    // a 409 brings the task as it is now (and who took it): the row moves on at once
+    take: (task) => send("POST", `/api/tasks/${task.id}/take`, undefined, task),
     setStatus: (task, statusId) =>
       send("PATCH", `/api/tasks/${task.id}`, { status_id: statusId, version: task.version }, task),
     remove: (task) => send("DELETE", `/api/tasks/${task.id}?version=${task.version}`, undefined, task),

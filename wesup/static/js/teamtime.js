@@ -31,7 +31,7 @@ function parts(value) {
   return out;
 }
 
-// "2026-11-26": the team day a moment falls on (periods and "closed today" are team days).
+// "2026-11-26": the team day a moment falls on (periods are team days).
 export function teamDay(value = new Date()) {
   const p = parts(value);
   return `${p.year}-${p.month}-${p.day}`;

@@ -1,15 +1,17 @@
-// The wall board: one lane per person on shift, their open tasks as cards aging in color.
+// The wall board: first each support line's queue as a lane, then one lane per person on
+// shift, their open tasks as cards aging in color; above them the shift handovers nobody has
+// accepted yet, turning red after WESUP_HANDOVER_ALERT_MINUTES.
 //
 // The page draws from a model (every task it knows, who is online) and rebuilds the lanes
 // from it after each change, so a snapshot reload after a "reload" message renders exactly
 // like the first load. Live events come through live.js. Text goes in with textContent only.
 //
 // Who is on shift and what each lane holds is rules.js wallLanes, the rule the server's
-// snapshot follows too (wesup/rules.py): has open tasks, or resolved one today, or is an agent
-// with WeSup open now.
+// snapshot follows too (wesup/rules.py): has open tasks, or resolved one this shift, or works
+// tasks and has WeSup open now; a line's queue lane holds its unassigned tasks.
 
 import { el as make } from "./dom.js";
-import { directoryKinds, taskKinds } from "./enums.js";
+import { directoryKinds, eventKind, taskKinds } from "./enums.js";
 import { acceptTask, startLive } from "./live.js";
 import { wallLanes } from "./rules.js";
 import { formatDuration } from "./timefmt.js";
@@ -19,6 +21,7 @@ const words = body.dataset;
 const WARN_MS = Number(words.warnMinutes || 30) * 60_000;
 const ALERT_MS = Number(words.alertMinutes || 120) * 60_000;
 const PAGE_MS = Math.max(5, Number(words.pageSeconds || 15)) * 1000;
+const HANDOVER_ALERT_MS = Number(words.handoverAlertMinutes || 15) * 60_000;
 const LANE_MIN_REM = 21; // narrowest lane still readable from across the room
 const COLOR = /^#[0-9a-f]{6}$/i;
 
@@ -26,14 +29,17 @@ const lanesBox = document.getElementById("wall-lanes");
 const summaryBox = document.getElementById("wall-summary");
 const onlineBox = document.getElementById("wall-online");
 const pageBox = document.getElementById("wall-page");
+const handoversBox = document.getElementById("wall-handovers");
 
 const model = {
   seq: 0, // the snapshot's seq: older events are already in it
-  tasks: new Map(), // id -> task (open, resolved today, or gone: the classifier decides)
+  tasks: new Map(), // id -> task (open, resolved this shift, or gone: the classifier decides)
   online: [], // [{id, name}]
   shiftAgentIds: new Set(),
-  dayStart: "", // ISO: the team's midnight that began today (resolved-today counts)
-  dayEnd: 0,
+  groups: new Map(), // the active lines, id -> {id, name, color, position}: their queue lanes
+  handovers: new Map(), // pending handovers, id -> handover
+  shiftStart: "", // ISO: when this shift began (WESUP_SHIFTS): resolved-this-shift counts
+  shiftEnd: 0,
   skew: 0, // server clock minus this screen's clock, ms: a TV's clock may be off
 };
 let page = 0;
@@ -51,18 +57,22 @@ const el = (tag, className, text) => make(tag, { class: className }, text);
 function load(snapshot) {
   model.seq = snapshot.seq;
   model.tasks = new Map();
-  for (const lane of snapshot.lanes) {
-    for (const task of [...lane.tasks, ...lane.resolved_today]) model.tasks.set(task.id, task);
+  for (const lane of [...snapshot.queues, ...snapshot.lanes]) {
+    for (const task of [...lane.tasks, ...lane.resolved_this_shift]) {
+      model.tasks.set(task.id, task);
+    }
   }
   model.online = snapshot.online || [];
   model.shiftAgentIds = new Set(snapshot.shift_agent_ids || []);
-  model.dayStart = snapshot.day_start;
-  model.dayEnd = Date.parse(snapshot.day_end);
+  model.groups = new Map((snapshot.groups || []).map((group) => [group.id, group]));
+  model.handovers = new Map((snapshot.handovers || []).map((item) => [item.id, item]));
+  model.shiftStart = snapshot.shift_start;
+  model.shiftEnd = Date.parse(snapshot.shift_end);
   model.skew = Date.parse(snapshot.now) - Date.now();
   clearTimeout(rolloverTimer);
-  // A new team day: resolved-today counts start over, so take a fresh snapshot.
-  const untilNewDay = Math.max(5000, model.dayEnd - serverNow() + 2000);
-  rolloverTimer = setTimeout(() => live && live.reload("new day"), untilNewDay);
+  // A new shift: resolved-this-shift counts start over, so take a fresh snapshot.
+  const untilNewShift = Math.max(5000, model.shiftEnd - serverNow() + 2000);
+  rolloverTimer = setTimeout(() => live && live.reload("new shift"), untilNewShift);
   scheduleRender();
 }
 
@@ -86,6 +96,31 @@ function onDirectory(key, change) {
 }
 
 const onChat = onDirectory("chat", (chat, entry) => ({ ...chat, name: entry.name }));
+const relabel = onDirectory("group", (group, entry) => ({
+  ...group,
+  name: entry.name,
+  color: entry.color,
+}));
+
+// A line added, renamed, reordered, archived, restored or removed: its queue lane follows.
+function onGroup(message) {
+  const group = message.group;
+  if (message.seq <= model.seq || !group) return;
+  model.groups.delete(group.id);
+  if (!group.archived && message.kind !== eventKind("GROUP_DELETED")) {
+    model.groups.set(group.id, group);
+  }
+  relabel(message);
+  scheduleRender();
+}
+
+function onHandover(message) {
+  const handover = message.handover;
+  if (message.seq <= model.seq || !handover) return;
+  if (handover.accepted_at) model.handovers.delete(handover.id);
+  else model.handovers.set(handover.id, handover);
+  scheduleRender();
+}
 const onStatus = onDirectory("status", (status, entry) => ({
   ...status,
   name: entry.name,
@@ -94,7 +129,13 @@ const onStatus = onDirectory("status", (status, entry) => ({
 }));
 
 const buildLanes = () =>
-  wallLanes(model.tasks.values(), model.online, model.shiftAgentIds, model.dayStart);
+  wallLanes(
+    model.tasks.values(),
+    model.online,
+    model.shiftAgentIds,
+    model.shiftStart,
+    [...model.groups.values()],
+  );
 
 // --- drawing -------------------------------------------------------------------------------
 
@@ -121,18 +162,31 @@ function cardList(tasks, compact) {
 }
 
 function laneElement(lane, onlineIds) {
-  const section = el("section", "lane");
-  section.dataset.agentId = String(lane.agent.id);
+  const section = el("section", lane.group ? "lane queue-lane" : "lane");
   const head = el("header", "lane-head");
   const name = el("h2", "lane-name");
-  const dot = el("span", onlineIds.has(lane.agent.id) ? "presence-dot online" : "presence-dot");
-  dot.title = onlineIds.has(lane.agent.id) ? words.labelOnline : "";
-  name.append(dot, el("span", "lane-name-text", lane.agent.name));
+  if (lane.group) {
+    section.dataset.groupId = String(lane.group.id);
+    if (COLOR.test(lane.group.color)) section.style.setProperty("--line-color", lane.group.color);
+    name.append(
+      el("span", "queue-mark", words.labelQueue),
+      el("span", "lane-name-text", lane.group.name),
+    );
+  } else {
+    section.dataset.agentId = String(lane.agent.id);
+    const online = onlineIds.has(lane.agent.id);
+    const dot = el("span", online ? "presence-dot online" : "presence-dot");
+    dot.title = online ? words.labelOnline : "";
+    name.append(dot, el("span", "lane-name-text", lane.agent.name));
+  }
   const counts = el("div", "lane-counts");
-  counts.append(
-    el("span", "count count-open", fill(words.labelOpen, { n: lane.open.length })),
-    el("span", "count count-resolved", fill(words.labelResolved, { n: lane.resolved.length })),
-  );
+  counts.append(el("span", "count count-open", fill(words.labelOpen, { n: lane.open.length })));
+  if (!lane.group) {
+    // a queue resolves nothing: its tasks are resolved by whoever took them
+    counts.append(
+      el("span", "count count-resolved", fill(words.labelResolved, { n: lane.resolved.length })),
+    );
+  }
   head.append(name, counts);
   section.append(head, cardList(lane.open, false));
   if (lane.postponed.length) {
@@ -230,6 +284,29 @@ function renderSummary(lanes) {
   );
 }
 
+// Handovers nobody has accepted yet: who to whom, how many tasks, how long it waits.
+function renderHandovers() {
+  const pending = [...model.handovers.values()].sort(
+    (a, b) => Date.parse(a.created_at) - Date.parse(b.created_at) || a.id - b.id,
+  );
+  handoversBox.hidden = pending.length === 0;
+  handoversBox.replaceChildren(
+    el("span", "handovers-label", words.labelHandovers),
+    ...pending.map((handover) => {
+      const to = handover.to.agent ? handover.to.agent.name : handover.to.group.name;
+      const item = el("span", "wall-handover");
+      item.dataset.handoverId = String(handover.id);
+      item.dataset.since = handover.created_at;
+      item.append(
+        el("span", "handover-who", `${handover.from.name} → ${to}`),
+        el("span", "handover-count", fill(words.labelHandoverTasks, { n: handover.task_ids.length })),
+        el("span", "handover-age"),
+      );
+      return item;
+    }),
+  );
+}
+
 function renderOnline() {
   const label = el("span", "online-label", words.labelOnline);
   if (!model.online.length) {
@@ -258,6 +335,7 @@ function render() {
   pageBox.hidden = pages < 2;
   pageBox.textContent = fill(words.labelPage, { page: page + 1, pages });
   renderSummary(lanes);
+  renderHandovers();
   renderOnline();
   tickAges();
   fitCards(lanesBox);
@@ -279,6 +357,11 @@ function tickAges() {
     const parked = item.classList.contains("card-compact"); // postponed on purpose: no alarm
     item.classList.toggle("is-alert", !parked && age >= ALERT_MS);
     item.classList.toggle("is-warn", !parked && age >= WARN_MS && age < ALERT_MS);
+  }
+  for (const item of handoversBox.querySelectorAll(".wall-handover[data-since]")) {
+    const age = now - Date.parse(item.dataset.since);
+    item.querySelector(".handover-age").textContent = formatDuration(age / 1000);
+    item.classList.toggle("is-alert", age >= HANDOVER_ALERT_MS);
   }
 }
 
@@ -336,6 +419,8 @@ load(snapshot);
 const on = Object.fromEntries(taskKinds().map((kind) => [kind, onTask]));
 for (const kind of directoryKinds("chat")) on[kind] = onChat;
 for (const kind of directoryKinds("status")) on[kind] = onStatus;
+for (const kind of directoryKinds("group")) on[kind] = onGroup;
+for (const kind of directoryKinds("handover")) on[kind] = onHandover;
 live = startLive({
   view: "wall",
   seq: snapshot.seq,
@@ -361,7 +446,7 @@ setInterval(() => {
     scheduleRender();
   }
 }, PAGE_MS);
-setInterval(tickAges, 15_000);
+setInterval(tickAges, 5_000);
 setInterval(tickClock, 1000);
 tickClock();
 let resizeTimer = null;
