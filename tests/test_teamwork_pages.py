@@ -173,3 +173,20 @@ def test_the_directories_list_the_lines_with_their_members(app, lines):
     data = page_data(html)
     assert [group["name"] for group in data["groups"]] == ["First line", "Second line"]
     assert "Alice, Bob" in html
+
+
+def test_a_lead_logs_a_request_for_a_person_or_a_line_from_my_tasks(app, lines):
+    lead = person(app, "boss", role=Role.LEAD)
+    page = lead.client.get("/tasks/mine").get_data(as_text=True)
+    assert 'name="for"' in page
+    assert 'name="for"' not in lines["alice"].client.get("/tasks/mine").get_data(as_text=True)
+    for target, title in [
+        (f"agent:{lines['bob'].id}", "For Bob"),
+        (f"group:{lines['second'].id}", "For the queue"),
+    ]:
+        form = {"title": title, "for": target, "csrf_token": lead.csrf_token}
+        assert lead.client.post("/tasks/mine", data=form).status_code == 303
+    listing = {task["title"]: task for task in lead.api("GET", "/api/tasks").get_json()["tasks"]}
+    assert listing["For Bob"]["agent"]["id"] == lines["bob"].id
+    assert listing["For the queue"]["agent"] is None
+    assert listing["For the queue"]["group"]["id"] == lines["second"].id

@@ -85,6 +85,14 @@ def given(data: dict[str, Any], name: str) -> bool:
     return name in data
 
 
+def chosen(value: str | None, prefix: str = "") -> dict[str, str]:
+    """A form's one picker of people and lines ("agent:3", "group:2", as static/js/owners.js
+    spells them) as the service's fields: {"agent_id": "3"} or {"group_id": "2"}, with a
+    prefix ("to_" for a handover); nothing for anything else."""
+    kind, _sep, number = (value or "").partition(":")
+    return {f"{prefix}{kind}_id": number} if kind in ("agent", "group") else {}
+
+
 def line_ids(user_id: int) -> list[int]:
     """The active lines a person belongs to: the rooms their pages join, the queues they take
     from."""

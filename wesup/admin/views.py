@@ -14,6 +14,7 @@ from wesup.admin import bp
 from wesup.directories import service as directories
 from wesup.errors import ServiceError
 from wesup.models import User
+from wesup.owners import chosen
 
 
 @bp.before_request
@@ -55,9 +56,7 @@ def _edit_form(person: User) -> dict[str, Any]:
     data["active"] = "active" in request.form
     if "lines_shown" in request.form:
         data["group_ids"] = request.form.getlist("group_ids")
-    kind, _sep, chosen = request.form.get("hand_to", "").partition(":")
-    if kind in ("agent", "group"):
-        data[f"to_{kind}_id"] = chosen
+    data.update(chosen(request.form.get("hand_to"), "to_"))
     data["note"] = request.form.get("handover_note", "")
     return data
 

@@ -17,7 +17,7 @@ from wesup import handovers, users, validate
 from wesup.directories import service as directories
 from wesup.errors import Conflict, ValidationFailed
 from wesup.models import User, utcnow
-from wesup.owners import line_ids
+from wesup.owners import chosen, line_ids
 from wesup.tasks import bp, service
 from wesup.timeutil import Period, duration_seconds, parse_period, shift_at, to_team_time, today
 
@@ -68,6 +68,8 @@ def _render_mine(form: Any = None, errors: dict[str, str] | None = None) -> str:
     default = service.default_status()
     return render_template(
         "tasks/mine.html",
+        people=users.people_who_work_tasks(),
+        groups=directories.groups(),
         seq=snapshot.seq,
         open_tasks=snapshot.open,
         closed=snapshot.closed_this_shift,
@@ -106,6 +108,7 @@ def add() -> ResponseReturnValue:
     # An untouched "received at" means "now", not "when the page was rendered".
     if data.get("received_at") == data.pop("received_at_default", None):
         data.pop("received_at", None)
+    data.update(chosen(data.pop("for", None)))  # a lead logs it for somebody or a line
     try:
         task = service.create_task(current_user, data)
     except ValidationFailed as exc:

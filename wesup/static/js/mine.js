@@ -8,6 +8,7 @@ import { errorMessage, isTyping, readJSON, showFieldErrors, toast } from "./dom.
 import { eventKind } from "./enums.js";
 import { startLive } from "./live.js";
 import { handoverDialog } from "./handovers.js";
+import { recipient } from "./owners.js";
 import { startNotifier } from "./notify.js";
 import { TaskDialog } from "./taskdialog.js";
 import { startTeamwork } from "./teampage.js";
@@ -127,6 +128,7 @@ function resetForm() {
   form.elements.description.value = "";
   picker.reset();
   statusSelect.value = defaultStatusId();
+  if (form.elements.for) form.elements.for.value = "";
   receivedTouched = false;
   freshReceived();
   showFieldErrors(form, {});
@@ -143,6 +145,8 @@ form.addEventListener("submit", async (event) => {
     description: form.elements.description.value,
   };
   if (receivedTouched && received.value) data.received_at = received.value;
+  // leads and admins log a request for somebody else or straight into a line's queue
+  if (form.elements.for) Object.assign(data, recipient(form.elements.for.value));
   saving = true;
   submit.disabled = true;
   const result = await ctx.actions.create(data); // the store places the new row at once
