@@ -56,30 +56,36 @@ def wipe(url: str) -> None:
     engine.dispose()
 
 
+def race(people: list[Any], task_id: int) -> list[tuple[int, float]]:
+    """Everybody presses Take on one task at once (a barrier releases them): each answer's
+    status and time."""
+    barrier = threading.Barrier(len(people))
+    answers: list[tuple[int, float]] = [(0, 0.0)] * len(people)
+
+    def press(index: int) -> None:
+        person = people[index]
+        barrier.wait()
+        started = time.perf_counter()
+        response = person.post(
+            f"/api/tasks/{task_id}/take", headers={"X-CSRFToken": person.csrf_token}
+        )
+        answers[index] = (response.status_code, time.perf_counter() - started)
+
+    threads = [threading.Thread(target=press, args=(i,)) for i in range(len(people))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return answers
+
+
 def takes(people: list[Any], admin: Any, line_id: int, rounds: int) -> dict[str, Any]:
     """Rounds of everybody pressing Take at once; the answer time of each press."""
     won: list[float] = []
     lost: list[float] = []
     for round_number in range(rounds):
         body = {"title": f"Queued {round_number}", "group_id": line_id}
-        task_id = admin.api("POST", "/api/tasks", body)["task"]["id"]
-        barrier = threading.Barrier(len(people))
-        answers: list[tuple[int, float]] = [(0, 0.0)] * len(people)
-
-        def press(index: int, task_id: int = task_id) -> None:
-            person = people[index]
-            barrier.wait()
-            started = time.perf_counter()
-            response = person.post(
-                f"/api/tasks/{task_id}/take", headers={"X-CSRFToken": person.csrf_token}
-            )
-            answers[index] = (response.status_code, time.perf_counter() - started)
-
-        threads = [threading.Thread(target=press, args=(i,)) for i in range(len(people))]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
+        answers = race(people, admin.api("POST", "/api/tasks", body)["task"]["id"])
         statuses = sorted(status for status, _ in answers)
         assert statuses == [200] + [409] * (len(people) - 1), statuses
         won += [seconds for status, seconds in answers if status == 200]
@@ -151,7 +157,9 @@ def main() -> None:
     out.write_text(json.dumps(results, indent=2))
     take = results["take"]
     print(f"{results['database']}: Take, {take['presses']} presses in {take['rounds']} rounds")
-    print(f"  p50 {take['p50_ms']:.0f} ms, p95 {take['p95_ms']:.0f} ms, max {take['max_ms']:.0f} ms")
+    print(
+        f"  p50 {take['p50_ms']:.0f} ms, p95 {take['p95_ms']:.0f} ms, max {take['max_ms']:.0f} ms"
+    )
     for item in results["handover"]:
         print(
             f"  handover of {item['tasks']} tasks: answer {item['answer_ms']:.0f} ms,"

@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from wesup import events, validate
+from wesup import events, locks, validate
 from wesup.enums import WORKS_TASKS, EventKind
 from wesup.extensions import db
 from wesup.models import Group, Task, TaskEvent, User, group_members
@@ -73,7 +73,7 @@ def pick_group(
         return None
     if current is not None and current.id == group_id:
         return current
-    group = db.session.get(Group, group_id)
+    group = locks.hold(Group, group_id, to_change=False)  # a lead may be archiving it now
     if group is None or group.archived_at is not None:
         errors[name] = _("Choose a line from the list.")
         return None
