@@ -9,7 +9,17 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask
 
-from wesup import auth, cli, errorpages, i18n, models, sockets, vendor  # noqa: F401 - they register
+from wesup import (  # noqa: F401 - they register
+    auth,
+    cli,
+    errorpages,
+    i18n,
+    models,
+    security,
+    socketguard,
+    sockets,
+    vendor,
+)
 from wesup.admin import bp as admin_bp
 from wesup.api import bp as api_bp
 from wesup.config import configure, serving_async_mode
@@ -34,6 +44,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.url_map.converters["int"] = RowIdConverter  # before any route: ids beyond a row's are 404
 
     configure(app, config)
+    security.init_app(app)  # first: its size check runs before CSRF reads a body
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()))
     csrf.init_app(app)
@@ -48,6 +59,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         cors_allowed_origins=None,  # same origin only
         manage_session=False,  # the socket shares the Flask-Login cookie session
     )
+    socketguard.init_app(app, socketio.server)
     live_state.init_app(app)
     _enable_sqlite_wal(app)
     app.register_blueprint(auth.bp)
