@@ -30,8 +30,9 @@ def received(sio: Any, name: str) -> list[Any]:
     return [item["args"] for item in sio.get_received() if item["name"] == name]
 
 
-def send_raw(sio: Any, data: str) -> None:
-    """A Socket.IO packet as the client's Engine.IO connection delivers it, bytes and all."""
+def send_raw(sio: Any, data: str | bytes) -> None:
+    """A Socket.IO packet as the client's Engine.IO connection delivers it (without the
+    Engine.IO message prefix "4": "2[...]" is an event, "1" a namespace disconnect)."""
     socketio.server._handle_eio_message(sio.eio_sid, data)
 
 
@@ -87,6 +88,24 @@ def test_malformed_packets_are_dropped_without_a_traceback(app, socket_client, c
     assert page.is_connected()
     assert names(app) == ["Alice"]
     assert logged_tracebacks(caplog) == []
+
+
+@pytest.mark.parametrize("data", [*GARBAGE, "31", b"42[]", "", "2" + "9" * 120])
+def test_each_kind_of_garbage_is_refused_before_python_socketio(app, socket_client, caplog, data):
+    caplog.set_level(logging.DEBUG)
+    page = socket_client(signed_in(app, "alice").client, view="mine")
+    send_raw(page, data)
+    assert app.extensions[GUARD].strikes(page.eio_sid) == 1
+    assert page.is_connected()
+    assert logged_tracebacks(caplog) == []
+
+
+@pytest.mark.parametrize("data", ["31[]", '2["hello",{"a":1}]', "1"])
+def test_well_formed_packets_pass(app, socket_client, data):
+    """An acknowledgement, an event with a name of its own, a namespace disconnect."""
+    page = socket_client(signed_in(app, "alice").client, view="mine")
+    send_raw(page, data)
+    assert app.extensions[GUARD].strikes(page.eio_sid) == 0
 
 
 def test_a_client_that_keeps_sending_garbage_is_cut(app, socket_client, caplog):
@@ -177,10 +196,49 @@ def test_an_undecodable_polling_post_is_refused_quietly_and_repeats_cut_the_sess
     assert logged_tracebacks(caplog) == []
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"4" + b"x" * 1_000_001,  # over Engine.IO's limit: it closed the session and hung
+        b"9",  # a packet type nobody sends: the same
+        b"0",
+        b"2probe",  # a ping: servers ping, clients answer
+        b"6",
+    ],
+)
+def test_a_polling_post_engineio_would_hang_on_is_refused_at_once(app, caplog, body):
+    caplog.set_level(logging.DEBUG)
+    client = app.test_client()
+    sid = open_polling(client)
+    url = f"/socket.io/?EIO=4&transport=polling&sid={sid}"
+    assert client.post(url, data=body, content_type="text/plain").status_code == 400
+    assert app.extensions[GUARD].strikes(sid) == 1
+    assert sid in socketio.server.eio.sockets  # one strike: the session stands
+    assert logged_tracebacks(caplog) == []
+
+
+def test_a_polling_post_with_a_bad_length_is_refused(app):
+    client = app.test_client()
+    sid = open_polling(client)
+    url = f"/socket.io/?EIO=4&transport=polling&sid={sid}"
+    bad = client.post(url, data=b"40", environ_overrides={"CONTENT_LENGTH": "4O"})
+    assert bad.status_code == 400
+    assert app.extensions[GUARD].strikes(sid) == 1
+
+
+def test_a_well_formed_polling_post_passes(app):
+    client = app.test_client()
+    sid = open_polling(client)
+    url = f"/socket.io/?EIO=4&transport=polling&sid={sid}"
+    assert client.post(url, data=b"40", content_type="text/plain").status_code == 200
+    assert app.extensions[GUARD].strikes(sid) == 0
+
+
 def test_a_polling_post_with_a_strangers_sid_is_refused_and_not_remembered(app):
     client = app.test_client()
     guard = app.extensions[GUARD]
     for number in range(50):
         url = f"/socket.io/?EIO=4&transport=polling&sid=made-up-{number}"
         assert client.post(url, data=b"x", content_type="text/plain").status_code == 400
-    assert guard._strikes == {}
+    assert all(guard.strikes(f"made-up-{n}") == 0 for n in range(50))
+    assert guard._strikes == {}  # nothing kept for them

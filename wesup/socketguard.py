@@ -16,7 +16,9 @@ The gate replaces python-socketio's Engine.IO message handler with a checked one
 packets go on to python-socketio unchanged. Flask-SocketIO's test client calls the server's
 `_handle_eio_message` directly, so the gate is put there too. One level down, a long-polling
 POST whose payload Engine.IO itself cannot decode would get a traceback logged and keep its
-session: the gate answers it 400 and counts it like the rest. (Such a frame over a WebSocket
+session, and one too long or with a packet type no client sends would hang for ever (Engine.IO
+closes the session and waits for a poll that never comes): the gate answers them 400 and
+counts them like the rest. (Such a frame over a WebSocket
 ends that connection inside Engine.IO; under eventlet nothing is logged, under gevent and
 threading their servers log it once per connection.)
 """
@@ -33,6 +35,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import socketio
+from engineio import packet as eio_packet
 from engineio.payload import Payload
 from flask import Flask
 from socketio import packet
@@ -41,6 +44,8 @@ RESERVED_EVENTS = frozenset({"connect", "disconnect", "connect_error"})
 STRIKE_LIMIT = 5  # dropped packets a connection may send within STRIKE_WINDOW seconds
 STRIKE_WINDOW = 60.0
 ACCEPTED = (packet.CONNECT, packet.DISCONNECT, packet.EVENT, packet.ACK)
+# What an Engine.IO client sends (anything else makes Engine.IO close the session and hang).
+FROM_POLLING_CLIENTS = {eio_packet.CLOSE, eio_packet.PONG, eio_packet.MESSAGE, eio_packet.UPGRADE}
 KEY = "wesup.packet_guard"
 
 log = logging.getLogger(__name__)
@@ -93,19 +98,26 @@ class PacketGuard:
         return self._handle_request(environ, start_response)
 
     def _check_post(self, environ: dict[str, Any]) -> str | None:
-        """Why Engine.IO could not decode the POST's payload, or None; the body is read here
-        and handed on (over-long ones are left to Engine.IO, which refuses them unread)."""
+        """Why Engine.IO must not see this POST, or None; the body is read here and handed on.
+
+        Besides garbage, what Engine.IO would refuse by closing the session: an over-long body
+        or a packet a client never sends. Engine.IO's close waits until the client has polled
+        what is queued, and the client waits for this answer: both would wait for ever.
+        """
         length = environ.get("CONTENT_LENGTH") or "0"
         if not length.isdigit():
             return "a bad Content-Length"
         if int(length) > self.server.eio.max_http_buffer_size:
-            return None
+            return "an over-long Engine.IO payload"  # refused unread
         body = environ["wsgi.input"].read(int(length))
         environ["wsgi.input"] = io.BytesIO(body)
         try:
-            Payload(encoded_payload=body.decode("utf-8"))
+            payload = Payload(encoded_payload=body.decode("utf-8"))
         except Exception as exc:  # whatever the decoder trips on, the payload is garbage
             return f"an undecodable Engine.IO payload ({type(exc).__name__})"
+        kinds = {pkt.packet_type for pkt in payload.packets}
+        if not kinds <= FROM_POLLING_CLIENTS:
+            return f"Engine.IO packet types {sorted(kinds - FROM_POLLING_CLIENTS)}"
         return None
 
     def on_message(self, eio_sid: str, data: Any) -> None:
@@ -123,6 +135,11 @@ class PacketGuard:
             if self.strike(eio_sid, "one more Socket.IO connect on the same connection"):
                 return
         self._dispatch(eio_sid, data)
+
+    def strikes(self, eio_sid: str) -> int:
+        """Refused packets this connection has sent within the window so far."""
+        with self._lock:
+            return len(self._strikes.get(eio_sid, ()))
 
     def on_disconnect(self, eio_sid: str, reason: Any = None) -> None:
         with self._lock:
