@@ -16,6 +16,7 @@ import pytest
 from flask import Flask
 
 from tests.builders import PASSWORD, Auth, assert_refused, make_task, make_user, signed_in
+from tests.test_kiosk import create_link
 from wesup import create_app
 from wesup.enums import Role
 
@@ -59,6 +60,16 @@ def test_every_answer_carries_the_security_headers(app, path, role, status):
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Referrer-Policy"] == "same-origin"
     assert "Strict-Transport-Security" not in headers  # plain HTTP unless HTTPS is on
+
+
+def test_the_kiosk_links_redirect_keeps_its_stricter_referrer_policy(app):
+    """The secret is in that address: it must not travel on as a referrer."""
+    admin = signed_in(app, "root", role=Role.ADMIN)
+    _, secret = create_link(admin)
+    response = app.test_client().get(f"/board?kiosk={secret}")
+    assert response.status_code == 302
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Content-Security-Policy"].startswith("default-src 'self'")
 
 
 @pytest.mark.parametrize("app_config", [{"FRAME_ANCESTORS": "https://dash.example.com"}])

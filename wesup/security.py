@@ -25,9 +25,9 @@ FRAMED_ENDPOINTS = frozenset({"wall.board"})  # the wall board may be shown in a
 HSTS = "max-age=31536000"  # a year; no includeSubDomains: other hosts of the domain are not ours
 CSRF_FIELD = "csrf_token"  # Flask-WTF keeps the token's secret under this name
 # An origin as frame-ancestors takes it: scheme://host[:port], the host maybe "*.example.com".
-ORIGIN = re.compile(r"^https?://(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:\d{1,5})?$")
+ORIGIN = re.compile(r"https?://(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:\d{1,5})?")
 # A Host header fit to be repeated in the policy (anything else is left out).
-HOST = re.compile(r"^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$")
+HOST = re.compile(r"([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?")
 
 
 def frame_ancestors(setting: str) -> list[str]:
@@ -35,7 +35,7 @@ def frame_ancestors(setting: str) -> list[str]:
     (it would otherwise be pasted into the policy)."""
     origins = setting.split()
     for origin in origins:
-        if not ORIGIN.match(origin):
+        if not ORIGIN.fullmatch(origin):
             raise ValueError(
                 f"WESUP_FRAME_ANCESTORS: {origin!r} is not an origin like https://tv.example.com"
             )
@@ -64,7 +64,7 @@ def content_security_policy(framers: list[str], socket_origin: str | None) -> st
 
 def _socket_origin() -> str | None:
     """ws://host or wss://host of this request, for browsers whose 'self' is http(s) only."""
-    if not HOST.match(request.host):
+    if not HOST.fullmatch(request.host):
         return None
     secure = request.is_secure or current_app.config["HTTPS"]
     return f"{'wss' if secure else 'ws'}://{request.host}"
