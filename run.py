@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import logging
 import os
 import sys
 import warnings
@@ -80,6 +81,11 @@ def main(argv: list[str] | None = None) -> None:
         upgrade()
         seed_defaults(app.config["DEFAULT_LOCALE"])
         token = setup_token()
+    # After the migrations, which set up logging their own way: WeSup's notes (sign-ins,
+    # Redis going away and coming back) go to stderr too (systemd's journal adds the time).
+    if not logging.getLogger().handlers:
+        logging.basicConfig(format="%(asctime)s %(levelname)s [%(name)s] %(message)s")
+    logging.getLogger("wesup").setLevel(logging.INFO)
     if token:
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
         print(

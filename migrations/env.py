@@ -87,10 +87,23 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch migrations rebuild SQLite tables (copy, drop, rename); dropping a parent
+            # table fails while foreign keys are enforced. The pragma only works outside a
+            # transaction, so it is set before and after, and each migration that rebuilds
+            # runs PRAGMA foreign_key_check before it commits.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
             context.run_migrations()
+
+        if sqlite:
+            connection.commit()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")  # the pooled connection
+            connection.commit()
 
 
 if context.is_offline_mode():

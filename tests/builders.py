@@ -5,6 +5,7 @@ detached, loaded object (as CTFd's tests/helpers.py does)."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -137,6 +138,24 @@ class Auth:
         return self.client.open(url, method=method, json=json, headers=self.headers())
 
 
+NEW_KIOSK_LINK = re.compile(r"/board\?kiosk=([A-Za-z0-9_-]+)")
+KIOSK_NONCE = re.compile(r'name="nonce" value="([^"]+)"')
+
+
+def kiosk_form(admin: Auth, name: str = "Support room TV") -> dict[str, str]:
+    """The kiosk page's create form, filled in, with the one-time nonce the page hands out."""
+    page = admin.client.get("/admin/kiosks").get_data(as_text=True)
+    nonce = KIOSK_NONCE.search(page).group(1)
+    return {"name": name, "nonce": nonce, "csrf_token": admin.csrf_token or ""}
+
+
+def make_kiosk_link(admin: Auth, name: str = "Support room TV") -> str:
+    """A kiosk link made through the admin page; returns the secret its answer shows."""
+    response = admin.client.post("/admin/kiosks", data=kiosk_form(admin, name))
+    assert response.status_code == 201, response.get_data(as_text=True)
+    return NEW_KIOSK_LINK.search(response.get_data(as_text=True)).group(1)
+
+
 def signed_in(app: Flask, login: str = "agent", role: str = Role.AGENT) -> Auth:
     """A new person, signed in on a browser of their own (a fresh test client).
 
@@ -154,3 +173,12 @@ def signed_in(app: Flask, login: str = "agent", role: str = Role.AGENT) -> Auth:
 def live_events(sio: Any) -> list[dict[str, Any]]:
     """The "event" messages a Socket.IO test client received since the last call."""
     return [item["args"][0] for item in sio.get_received() if item["name"] == "event"]
+
+
+def cut(sio: Any, timeout: float = 2) -> bool:
+    """Whether a socket the server cut (wesup/realtime.py cut_room) is disconnected: the
+    disconnect runs in a task of its own, so give it a moment."""
+    deadline = time.monotonic() + timeout
+    while sio.is_connected() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return not sio.is_connected()

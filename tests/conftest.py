@@ -11,19 +11,31 @@ from typing import Any
 
 import jinja2
 import jinja2.bccache
+import psycopg2
 import pytest
+import redis
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
 from tests.builders import Auth
+from tests.server_process import ServerProcess, reset_schema
 from wesup import create_app
 from wesup.directories.service import seed_defaults
 from wesup.extensions import db, socketio
 
 POSTGRES_URL = os.environ.get("WESUP_TEST_DATABASE_URL")
+REDIS_URL = os.environ.get("WESUP_TEST_MESSAGE_QUEUE", "redis://127.0.0.1:6379/15")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+REDIS_URL = os.environ.get("WESUP_TEST_MESSAGE_QUEUE", "redis://127.0.0.1:6379/15")
+
+
+def absent(message: str) -> None:
+    """A missing service skips the test on a developer's machine and fails it in CI."""
+    if IN_CI:
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 def database_urls() -> list[Any]:
@@ -34,6 +46,20 @@ def database_urls() -> list[Any]:
     elif IN_CI:
         raise pytest.UsageError("CI=true but WESUP_TEST_DATABASE_URL is not set")
     return urls
+
+
+def fresh_redis() -> None:
+    """The test Redis (WESUP_TEST_MESSAGE_QUEUE), emptied; a missing one skips the test on a
+    developer's machine and fails it in CI."""
+    queue = redis.Redis.from_url(REDIS_URL, socket_timeout=3)
+    try:
+        queue.flushdb()
+    except redis.RedisError as exc:
+        if IN_CI:
+            pytest.fail(f"Redis is not reachable at {REDIS_URL}: {exc}")
+        pytest.skip(f"Redis is not reachable at {REDIS_URL}: {exc}")
+    finally:
+        queue.close()
 
 
 @pytest.fixture
@@ -197,3 +223,63 @@ def socket_client(app: Flask):
     for sio in made:
         if sio.is_connected():
             sio.disconnect()
+
+
+# --- several real server processes --------------------------------------------------------
+
+
+def require_redis(redis_url: str) -> None:
+    """This Redis must answer."""
+    queue = redis.Redis.from_url(redis_url, socket_timeout=3)
+    try:
+        queue.ping()
+    except redis.RedisError as exc:
+        absent(f"Redis is not reachable at {redis_url}: {exc}")
+    finally:
+        queue.close()
+
+
+def require_postgres_and_redis(redis_url: str) -> str:
+    """PostgreSQL (WESUP_TEST_DATABASE_URL) and this Redis must answer; returns the database URL."""
+    if not POSTGRES_URL:
+        absent("WESUP_TEST_DATABASE_URL is not set")
+    try:
+        psycopg2.connect(POSTGRES_URL, connect_timeout=3).close()
+    except psycopg2.OperationalError as exc:
+        absent(f"PostgreSQL is not reachable: {exc}")
+    require_redis(redis_url)
+    assert POSTGRES_URL
+    return POSTGRES_URL
+
+
+@pytest.fixture
+def start_two_servers(tmp_path: Path) -> Iterator[Any]:
+    """start(queue_url=REDIS_URL, **env): run.py processes A and B on one PostgreSQL database
+    and one Redis, with one secret (a sign-in on one is valid on the other); stopped and the
+    database emptied afterwards."""
+    started: list[ServerProcess] = []
+
+    def start(queue_url: str = REDIS_URL, **env: str) -> tuple[ServerProcess, ServerProcess]:
+        database_url = require_postgres_and_redis(queue_url)
+        reset_schema(database_url)
+        # The test queue's Redis database: a killed run's presence keys would linger 30 s.
+        redis.Redis.from_url(queue_url).flushdb()
+        shared = {
+            "WESUP_MESSAGE_QUEUE": queue_url,
+            "WESUP_SECRET_KEY": "scale-out-" + tmp_path.name,
+            **env,
+        }
+        pair = [
+            ServerProcess(tmp_path / name, database_url=database_url, env=shared) for name in "ab"
+        ]
+        started.extend(pair)
+        # One after the other: the first applies the migrations, the second finds them done.
+        for server in pair:
+            server.start()
+        return pair[0], pair[1]
+
+    yield start
+    for server in started:
+        server.stop()
+    if started and POSTGRES_URL:
+        reset_schema(POSTGRES_URL)

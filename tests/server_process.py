@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -15,9 +17,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+import psycopg2
+import redis
 import requests
 import socketio
+from requests.adapters import HTTPAdapter
 
 REPO = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
@@ -31,6 +37,18 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def reset_schema(database_url: str) -> None:
+    """An empty public schema in a PostgreSQL database: run.py's migrations build it."""
+    connection = psycopg2.connect(database_url)
+    try:
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute("DROP SCHEMA public CASCADE")
+            cursor.execute("CREATE SCHEMA public")
+    finally:
+        connection.close()
 
 
 class ServerProcess:
@@ -178,13 +196,32 @@ class ServerProcess:
         )
 
 
-class Browser(requests.Session):
-    """A signed-in person: form posts with the page's CSRF token, API calls with X-CSRFToken."""
+class SourceAddressAdapter(HTTPAdapter):
+    """Connections that leave from a given loopback address (127.0.0.0/8 is all local), so that
+    a load balancer in a test sees several clients."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, source: str) -> None:
+        self.source = source
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["source_address"] = (self.source, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
+class Browser(requests.Session):
+    """A signed-in person: form posts with the page's CSRF token, API calls with X-CSRFToken.
+
+    source: the loopback address its connections leave from (default: the kernel's choice).
+    """
+
+    def __init__(self, base_url: str, *, source: str | None = None) -> None:
         super().__init__()
         self.base_url = base_url
+        self.source = source
         self.csrf_token = ""
+        if source:
+            self.mount("http://", SourceAddressAdapter(source))
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
         """Every request goes to this server (paths only) and never waits forever."""
@@ -239,19 +276,49 @@ def create_first_admin(server: ServerProcess, login: str = "root") -> Browser:
     return admin
 
 
-class LiveSocket:
-    """A python-socketio client over WebSocket alone that records what the server sends it."""
+def add_person(admin: Browser, login: str, role: str, name: str | None = None) -> None:
+    """An admin adds a person through the People page (quicker than the CLI's process)."""
+    response = admin.post_form(
+        "/admin/users",
+        {"login": login, "name": name or login.title(), "role": role, "password": PASSWORD},
+    )
+    assert response.status_code == 302, response.text
 
-    def __init__(self, server: ServerProcess, browser: Browser | None, **auth: Any) -> None:
+
+class LiveSocket:
+    """A python-socketio client that records what the server sends it.
+
+    Over WebSocket alone by default; `transports=["polling", "websocket"]` starts with long
+    polling and upgrades, as a browser does. It never acts on what it receives: a page that
+    ignores `session.ended` is what a tampered-with client looks like. With a browser that has
+    a source address, its connections leave from that address too.
+    """
+
+    def __init__(
+        self,
+        server: ServerProcess,
+        browser: Browser | None,
+        *,
+        transports: list[str] | None = None,
+        **auth: Any,
+    ) -> None:
         self.server = server
         self.browser = browser
         self.auth = auth
-        self.client = socketio.Client(reconnection=False, handle_sigint=False)
+        self.transports = transports or ["websocket"]
+        options: dict[str, Any] = {}
+        if browser is not None and browser.source:
+            polling = requests.Session()  # long polling leaves from the browser's address too
+            polling.mount("http://", SourceAddressAdapter(browser.source))
+            options["http_session"] = polling
+        self.client = socketio.Client(reconnection=False, handle_sigint=False, **options)
         self.received: dict[str, list[Any]] = {
             "event": [],
             "replay": [],
             "reload": [],
             "presence": [],
+            "session.ended": [],
+            "disconnect": [],
         }
         self._changed = threading.Condition()
         for name in self.received:
@@ -260,7 +327,7 @@ class LiveSocket:
     def _recorder(self, name: str) -> Callable[[Any], None]:
         """A handler that stores one kind of message and wakes the waiters."""
 
-        def record(payload: Any) -> None:
+        def record(payload: Any = None, *_: Any) -> None:
             with self._changed:
                 self.received[name].append(payload)
                 self._changed.notify_all()
@@ -268,17 +335,35 @@ class LiveSocket:
         return record
 
     def connect(self) -> LiveSocket:
-        """Connect over WebSocket alone (no polling fallback), with the login's cookie."""
+        """Connect with the login's cookie; fails unless the socket ends up on WebSocket."""
         headers = {"Cookie": self.browser.cookie_header()} if self.browser else {}
+        if self.browser is not None and self.browser.source:
+            self.client.eio.websocket_extra_options = {"socket": self._bound_socket()}
         self.client.connect(
             self.server.url,
             headers=headers,
             auth=self.auth,
-            transports=["websocket"],
+            transports=self.transports,
             wait_timeout=10,
         )
-        assert self.client.transport() == "websocket"
+        self._wait_upgraded()
         return self
+
+    def _bound_socket(self) -> socket.socket:
+        """A TCP connection to the server from the browser's source address, for the
+        WebSocket (websocket-client takes a connected socket instead of making one)."""
+        assert self.browser is not None and self.browser.source
+        where = urlsplit(self.server.url)
+        return socket.create_connection(
+            (where.hostname, where.port or 80), timeout=10, source_address=(self.browser.source, 0)
+        )
+
+    def _wait_upgraded(self, timeout: float = 10) -> None:
+        """A polling start upgrades to WebSocket in the background: wait for it."""
+        deadline = time.monotonic() + timeout
+        while self.client.transport() != "websocket" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert self.client.transport() == "websocket", self.client.transport()
 
     @property
     def events(self) -> list[dict[str, Any]]:
@@ -292,7 +377,155 @@ class LiveSocket:
             assert arrived, f"waited for {count} {name!r}, got {self.received[name]}"
             return list(self.received[name])
 
+    def wait_cut(self, timeout: float) -> float:
+        """Block until the server disconnects this socket; returns how long it took."""
+        started = time.monotonic()
+        self.wait_for("disconnect", 1, timeout)
+        return time.monotonic() - started
+
     def close(self) -> None:
         """Disconnect if still connected; safe to call twice."""
         if self.client.connected:
             self.client.disconnect()
+
+
+class RedisServer:
+    """A private redis-server on a free port that a test may stop, restart, freeze and thaw
+    (the shared one on 6379 must never go down under other people's tests)."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = Path(workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @staticmethod
+    def available() -> bool:
+        """Whether redis-server is installed."""
+        return shutil.which("redis-server") is not None
+
+    def start(self, timeout: float = 15) -> RedisServer:
+        """Start (or restart, on the same port) and wait until it answers PING."""
+        log = (self.workdir / "redis.log").open("ab")
+        self.process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+        log.close()
+        client = redis.Redis.from_url(self.url, socket_timeout=1)
+        deadline = time.monotonic() + timeout
+        try:
+            while time.monotonic() < deadline:
+                try:
+                    if client.ping():
+                        return self
+                except redis.RedisError:
+                    time.sleep(0.05)
+        finally:
+            client.close()
+        raise RuntimeError(f"redis-server on port {self.port} did not answer in {timeout} s")
+
+    def stop(self) -> None:
+        """Stop it as a crash or a restart would (connections drop); idempotent."""
+        if self.process and self.process.poll() is None:
+            self.thaw()
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    def freeze(self) -> None:
+        """SIGSTOP: connections stay open and nothing answers, as with a hung server."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        """SIGCONT after freeze()."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGCONT)
+
+
+class NginxProcess(ServerProcess):
+    """nginx in front of run.py processes, configured with docs/deploy/nginx.conf (the file
+    docs/DEPLOY.md installs), its addresses replaced; pid, logs and temp files stay in workdir."""
+
+    SITE = REPO / "docs" / "deploy" / "nginx.conf"
+    DOCUMENTED_BACKENDS = ("server 127.0.0.1:8001;", "server 127.0.0.1:8002;")
+    DOCUMENTED_LISTEN = "listen 80;"
+
+    def __init__(self, workdir: Path, backends: list[ServerProcess]) -> None:
+        super().__init__(workdir)
+        self.conf = self.workdir / "nginx.conf"
+        (self.workdir / "temp").mkdir(exist_ok=True)
+        (self.workdir / "site.conf").write_text(self.site(backends))
+        self.conf.write_text(self.main_config())
+
+    @staticmethod
+    def binary() -> str | None:
+        """nginx's path (Debian puts it in /usr/sbin, often missing from a user's PATH)."""
+        return shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
+
+    def site(self, backends: list[ServerProcess]) -> str:
+        """The documented site with this test's ports; fails if the document changed shape."""
+        text = self.SITE.read_text()
+        replacements = [(self.DOCUMENTED_LISTEN, f"listen 127.0.0.1:{self.port};")]
+        for documented, backend in zip(self.DOCUMENTED_BACKENDS, backends, strict=True):
+            replacements.append((documented, f"server 127.0.0.1:{backend.port};"))
+        for documented, here in replacements:
+            assert text.count(documented) == 1, f"{self.SITE} no longer has {documented!r}"
+            text = text.replace(documented, here)
+        return text
+
+    def main_config(self) -> str:
+        """What /etc/nginx/nginx.conf does on a server, kept inside workdir."""
+        temp = self.workdir / "temp"
+        user = "user root;" if os.geteuid() == 0 else ""  # workers must reach workdir
+        return f"""
+{user}
+daemon off;
+worker_processes 1;
+pid {self.workdir / "nginx.pid"};
+error_log {self.workdir / "error.log"} info;
+events {{ worker_connections 512; }}
+http {{
+    access_log {self.workdir / "access.log"};
+    client_body_temp_path {temp / "body"};
+    proxy_temp_path {temp / "proxy"};
+    fastcgi_temp_path {temp / "fastcgi"};
+    uwsgi_temp_path {temp / "uwsgi"};
+    scgi_temp_path {temp / "scgi"};
+    include {self.workdir / "site.conf"};
+}}
+"""
+
+    def command(self) -> list[str]:
+        """nginx in the foreground with this configuration, its prefix in workdir."""
+        binary = self.binary()
+        assert binary, "nginx is not installed"
+        return [
+            binary,
+            "-c",
+            str(self.conf),
+            "-p",
+            str(self.workdir),
+            "-e",
+            str(self.workdir / "error.log"),
+        ]
+
+    def output(self) -> str:
+        """nginx's error log after what it printed."""
+        log = self.workdir / "error.log"
+        return super().output() + (log.read_text(errors="replace") if log.exists() else "")

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+import threading
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 import pytest
 
-from tests.builders import PASSWORD, Auth, assert_refused, db_state, make_user, signed_in
+from tests.builders import PASSWORD, Auth, assert_refused, cut, db_state, make_user, signed_in
 from wesup import users
-from wesup.enums import Role
+from wesup.enums import EventKind, Role
 from wesup.extensions import db
-from wesup.models import User
+from wesup.models import TaskEvent, User
 
 
 def csrf_from(page) -> str:
@@ -205,11 +208,20 @@ def test_a_password_reset_ends_the_sessions_signed_in_before_it(app, socket_clie
     )
     assert response.status_code == 302
     assert who(alice.client) is None
-    assert not page.is_connected()
+    assert cut(page)
     fresh = app.test_client()
     assert sign_in(fresh, "alice", "a brand new secret").status_code == 302
     assert who(fresh) == "alice"
     assert who(root.client) == "root"  # nobody else is signed out
+    with app.app_context():  # logged, so that every server process cuts her pages
+        (ended,) = db.session.scalars(
+            db.select(TaskEvent).where(TaskEvent.kind == EventKind.SESSION_ENDED)
+        )
+        assert ended.actor_id == root.user.id
+        assert ended.data == {
+            "person": {"id": alice.user.id, "name": "Alice"},
+            "reason": "password_reset",
+        }
 
 
 def test_a_forged_session_id_without_the_stamp_is_anonymous(app, client):
@@ -305,6 +317,45 @@ def test_the_setup_link_creates_the_first_admin_once(app, client):
         assert db.session.scalar(db.select(db.func.count()).select_from(User)) == 1
 
 
+def test_eight_people_posting_the_setup_link_at_once_make_one_admin(app):
+    """The check of the token passes for all of them; the database lets one through. The
+    others see the spent link, not a 500 and not an admin of their own."""
+    token = setup_token(app)
+    browsers = [app.test_client() for _ in range(8)]
+    csrf_tokens = [csrf_from(browser.get(f"/setup?token={token}")) for browser in browsers]
+    start = threading.Barrier(len(browsers))
+    answers: dict[int, Any] = {}
+
+    def post(number: int) -> None:
+        form = {
+            "token": token,
+            "login": f"admin{number}",
+            "name": f"Admin {number}",
+            "password": "a long admin password",
+            "csrf_token": csrf_tokens[number],
+        }
+        start.wait()
+        answers[number] = browsers[number].post(
+            "/setup", data=form, headers={"Accept-Language": "en"}
+        )
+
+    threads = [threading.Thread(target=post, args=(n,)) for n in range(len(browsers))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    statuses = sorted(answer.status_code for answer in answers.values())
+    assert statuses == [302] + [404] * 7
+    for answer in answers.values():
+        if answer.status_code == 404:
+            assert "This setup link is not valid" in answer.get_data(as_text=True)
+    with app.app_context():
+        admins = db.session.execute(db.select(User)).scalars().all()
+        assert len(admins) == 1 and admins[0].role == Role.ADMIN
+    assert setup_token(app) is None
+
+
 def test_the_same_token_is_printed_until_it_is_used(app):
     assert setup_token(app) == setup_token(app)
 
@@ -368,3 +419,72 @@ def test_auth_helper_signs_in_and_out(app):
     refused.login("alice", "wrong")
     assert who(refused.client) is None
     assert refused.csrf_token is None
+
+
+# --- reactivation ---------------------------------------------------------------------------
+
+
+def edit_person(admin: Auth, user_id: int, **changes: str) -> None:
+    """Save the admin's edit form of a person (active unless active="")."""
+    form = {"login": "alice", "name": "Alice", "role": "agent", "active": "y", **changes}
+    if not form["active"]:
+        del form["active"]
+    response = admin.client.post(
+        f"/admin/users/{user_id}", data={**form, "csrf_token": admin.csrf_token}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def browser_with(app, name: str, value: str):
+    """A fresh browser holding one cookie and nothing else."""
+    browser = app.test_client()
+    browser.set_cookie(name, value)
+    return browser
+
+
+def test_reactivating_a_person_does_not_revive_old_sessions(app):
+    """A session or a one-year remember-me cookie from before a deactivation stays dead after
+    the person is let back in: they sign in afresh."""
+    alice = make_user(app, "alice")
+    browser = app.test_client()
+    assert sign_in(browser, "alice", remember="1").status_code == 302
+    session_cookie = browser.get_cookie("session").value
+    remember_cookie = browser.get_cookie("remember_token").value
+    assert who(browser_with(app, "session", session_cookie)) == "alice"
+    assert who(browser_with(app, "remember_token", remember_cookie)) == "alice"
+    root = signed_in(app, "root", role=Role.ADMIN)
+
+    edit_person(root, alice.id, active="")
+    edit_person(root, alice.id)
+
+    assert who(browser) is None
+    assert who(browser_with(app, "session", session_cookie)) is None
+    assert who(browser_with(app, "remember_token", remember_cookie)) is None
+    fresh = app.test_client()
+    assert sign_in(fresh, "alice").status_code == 302
+    assert who(fresh) == "alice"
+
+
+def test_a_password_reset_ends_remember_me_cookies_too(app):
+    alice = make_user(app, "alice")
+    browser = app.test_client()
+    sign_in(browser, "alice", remember="1")
+    remember_cookie = browser.get_cookie("remember_token").value
+    root = signed_in(app, "root", role=Role.ADMIN)
+    edit_person(root, alice.id, password="a brand new secret")
+    assert who(browser_with(app, "remember_token", remember_cookie)) is None
+
+
+def test_editing_a_name_keeps_the_person_signed_in(app):
+    alice = signed_in(app, "alice")
+    root = signed_in(app, "root", role=Role.ADMIN)
+    edit_person(root, alice.user.id, name="Alice Smith")
+    assert who(alice.client) == "alice"
+
+
+def test_sessions_from_before_the_epoch_keep_working_after_the_upgrade(app):
+    """Epoch 0 gives the stamp every session had before session_epoch existed."""
+    alice = make_user(app, "alice")
+    old_stamp = hashlib.sha256(alice.password_hash.encode()).hexdigest()[:16]
+    assert alice.session_epoch == 0
+    assert alice.get_id() == f"{alice.id}:{old_stamp}"

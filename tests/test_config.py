@@ -125,6 +125,18 @@ def test_a_sign_in_must_last_a_day_at_least(instance):
         configured(instance, {"REMEMBER_DAYS": 0})
 
 
+def test_trusted_proxies_default_to_none(instance, monkeypatch):
+    assert configured(instance).config["TRUSTED_PROXIES"] == 0
+    monkeypatch.setenv("WESUP_TRUSTED_PROXIES", "1")
+    assert configured(instance).config["TRUSTED_PROXIES"] == 1
+
+
+@pytest.mark.parametrize("given", [-1, "1", 1.5])
+def test_a_trusted_proxies_count_that_is_not_a_whole_number_is_refused(instance, given):
+    with pytest.raises(ValueError, match="WESUP_TRUSTED_PROXIES"):
+        configured(instance, {"TRUSTED_PROXIES": given})
+
+
 def test_an_unknown_async_mode_is_refused(instance, monkeypatch):
     monkeypatch.setenv("WESUP_ASYNC_MODE", "asyncio-please")
     with pytest.raises(ValueError, match="WESUP_ASYNC_MODE"):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -13,7 +14,18 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.builders import db_state, make_chat, make_task, make_user, signed_in
+from tests.builders import (
+    NEW_KIOSK_LINK,
+    cut,
+    db_state,
+    event_kinds,
+    kiosk_form,
+    make_chat,
+    make_kiosk_link,
+    make_task,
+    make_user,
+    signed_in,
+)
 from wesup import kiosk as kiosks
 from wesup import sockets
 from wesup.enums import Role
@@ -21,25 +33,12 @@ from wesup.errors import Forbidden
 from wesup.extensions import db, live_state
 from wesup.models import KioskToken, TaskEvent, User, utcnow
 
-SECRET_IN_PAGE = re.compile(r"/board\?kiosk=([A-Za-z0-9_-]+)")
-
 
 def create_link(admin, name: str = "Support room TV") -> tuple[int, str]:
-    """Make a kiosk link through the admin page; returns its id and the secret the page after
-    the redirect showed."""
-    response = admin.client.post(
-        "/admin/kiosks", data={"name": name, "csrf_token": admin.csrf_token}
-    )
-    assert response.status_code == 303, response.get_data(as_text=True)
-    assert response.headers["Location"] == "/admin/kiosks"
-    assert not SECRET_IN_PAGE.search(response.get_data(as_text=True))
-    page = admin.client.get("/admin/kiosks").get_data(as_text=True)
-    secret = SECRET_IN_PAGE.search(page).group(1)
+    """Make a kiosk link through the admin page; returns its id and the secret it showed."""
+    secret = make_kiosk_link(admin, name)
     with admin.client.application.app_context():
-        kiosk = db.session.execute(
-            sa.select(KioskToken).where(KioskToken.token_hash == kiosks.hash_secret(secret))
-        ).scalar_one()
-        return kiosk.id, secret
+        return kiosks.find_by_secret(secret).id, secret
 
 
 def open_kiosk(app: Flask, secret: str) -> FlaskClient:
@@ -68,44 +67,138 @@ def admin(app):
     return signed_in(app, "root", role=Role.ADMIN)
 
 
-def test_admin_makes_a_link_whose_secret_is_shown_once_and_stored_as_a_hash(app, admin):
-    kiosk_id, secret = create_link(admin, "Lobby TV")
+def session_cookies(app: Flask, response) -> list[dict[str, Any]]:
+    """Every session the answer's Set-Cookie headers hand the browser, decoded (it is signed,
+    not encrypted: anybody holding the cookie can read it)."""
+    serializer = app.session_interface.get_signing_serializer(app)
+    found = []
+    for header in response.headers.getlist("Set-Cookie"):
+        name, _, rest = header.partition("=")
+        if name == app.config["SESSION_COOKIE_NAME"] and rest.split(";", 1)[0]:
+            found.append(serializer.loads(rest.split(";", 1)[0]))
+    return found
+
+
+def test_admin_makes_a_link_whose_secret_is_shown_in_the_answer_and_stored_as_a_hash(app, admin):
+    response = admin.client.post("/admin/kiosks", data=kiosk_form(admin, "Lobby TV"))
+    assert response.status_code == 201
+    secret = NEW_KIOSK_LINK.search(response.get_data(as_text=True)).group(1)
+    kiosk_id = kiosks_made(app, response)
     with app.app_context():
         kiosk = db.session.get(KioskToken, kiosk_id)
         assert kiosk.name == "Lobby TV"
         assert kiosk.token_hash == hashlib.sha256(secret.encode()).hexdigest()
         assert secret not in json.dumps([e.data for e in db.session.scalars(sa.select(TaskEvent))])
+        assert secret not in json.dumps(db_state(app), default=str)
     listing = admin.client.get("/admin/kiosks").get_data(as_text=True)
     assert "Lobby TV" in listing
     assert secret not in listing
+
+
+def test_the_new_secret_never_travels_in_the_session_cookie(app, admin):
+    """Right after creation: no Set-Cookie carries it, and the session the browser holds
+    does not either."""
+    response = admin.client.post("/admin/kiosks", data=kiosk_form(admin, "Lobby TV"))
+    assert response.status_code == 201
+    secret = NEW_KIOSK_LINK.search(response.get_data(as_text=True)).group(1)
+    for decoded in session_cookies(app, response):
+        assert secret not in json.dumps(decoded)
     with admin.client.session_transaction() as session:
-        assert secret not in json.dumps(dict(session))  # shown, then forgotten
+        assert secret not in json.dumps(dict(session))
+    for decoded in session_cookies(app, admin.client.get("/admin/kiosks")):
+        assert secret not in json.dumps(decoded)
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
 
 
-def test_reloading_the_page_after_creating_a_link_makes_no_other(app, admin):
-    """Post/Redirect/Get: F5 on the page that shows the new link only loads it again."""
-    create_link(admin, "Lobby TV")
-    for _ in range(2):
-        page = admin.client.get("/admin/kiosks")
-        assert page.status_code == 200
-        assert not SECRET_IN_PAGE.search(page.get_data(as_text=True))
+def test_posting_the_form_again_shows_the_same_link_and_makes_no_other(app, admin):
+    """F5 on the answer (the browser posts the same form again) or a double click: the same
+    link, shown again, and still one link."""
+    form = kiosk_form(admin, "Lobby TV")
+    first = admin.client.post("/admin/kiosks", data=form)
+    again = admin.client.post("/admin/kiosks", data=form, headers={"Accept-Language": "en"})
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(KioskToken.id))) == 1
+    assert (first.status_code, again.status_code) == (201, 200)
+    shown = [NEW_KIOSK_LINK.search(r.get_data(as_text=True)).group(1) for r in (first, again)]
+    assert shown[0] == shown[1]
+    assert "already" in again.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(KioskToken.id))) == 1
+        assert event_kinds(app).count("kiosk.created") == 1
+    open_kiosk(app, shown[1])  # the link shown works
+    # a new form from the page makes a new link
+    _, other = create_link(admin, "Hall TV")
+    assert other != shown[0]
+
+
+def test_a_double_click_racing_past_the_check_still_makes_one_link(app, admin, monkeypatch):
+    """The second post looked before the first committed: the unique hash turns its insert
+    into the first post's link."""
+    form = kiosk_form(admin, "Lobby TV")
+    first = admin.client.post("/admin/kiosks", data=form)
+    real = kiosks._made_earlier
+    looks = []
+
+    def not_yet_committed(actor, secret):
+        looks.append(secret)
+        return None if len(looks) == 1 else real(actor, secret)
+
+    monkeypatch.setattr(kiosks, "_made_earlier", not_yet_committed)
+    second = admin.client.post("/admin/kiosks", data=form)
+    assert len(looks) == 2
+    assert second.status_code == 200
+    shown = [NEW_KIOSK_LINK.search(r.get_data(as_text=True)).group(1) for r in (first, second)]
+    assert shown[0] == shown[1]
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(KioskToken.id))) == 1
+    assert event_kinds(app).count("kiosk.created") == 1
+
+
+def test_the_same_form_shows_its_link_again_for_a_few_minutes_only(app, admin):
+    form = kiosk_form(admin, "Lobby TV")
+    kiosk_id = kiosks_made(app, admin.client.post("/admin/kiosks", data=form))
+    with app.app_context():
+        db.session.get(KioskToken, kiosk_id).created_at = utcnow() - timedelta(
+            minutes=kiosks.SHOW_AGAIN_MINUTES + 1
+        )
+        db.session.commit()
+    late = admin.client.post("/admin/kiosks", data=form, headers={"Accept-Language": "en"})
+    assert late.status_code == 200
+    html = late.get_data(as_text=True)
+    assert not NEW_KIOSK_LINK.search(html)
+    assert "no longer shown" in html
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(KioskToken.id))) == 1
 
 
+def kiosks_made(app: Flask, response) -> int:
+    """The id of the link an answer of the create form shows."""
+    secret = NEW_KIOSK_LINK.search(response.get_data(as_text=True)).group(1)
+    with app.app_context():
+        return kiosks.find_by_secret(secret).id
+
+
+def test_a_form_without_its_nonce_makes_nothing(app, admin):
+    form = kiosk_form(admin, "Lobby TV")
+    del form["nonce"]
+    response = admin.client.post("/admin/kiosks", data=form, headers={"Accept-Language": "en"})
+    assert response.status_code == 422
+    assert "This form has expired" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(KioskToken.id))) == 0
+
+
 def test_the_new_link_comes_with_a_copy_button(app, admin):
-    response = admin.client.post(
-        "/admin/kiosks",
-        data={"name": "Lobby TV", "csrf_token": admin.csrf_token},
-        follow_redirects=True,
-    )
+    response = admin.client.post("/admin/kiosks", data=kiosk_form(admin, "Lobby <b>TV</b>"))
     html = response.get_data(as_text=True)
-    assert response.status_code == 200 and SECRET_IN_PAGE.search(html)
+    assert response.status_code == 201 and NEW_KIOSK_LINK.search(html)
     assert 'data-copy="kiosk-new-link"' in html and 'id="kiosk-new-link"' in html
     assert "js/kiosks.js" in html
+    assert "<b>TV</b>" not in html  # the name is escaped in the notice
 
 
-def test_a_failed_rename_keeps_its_text_in_its_row_not_in_the_create_form(app, admin):
+def test_a_failed_rename_keeps_its_text_in_its_row_not_in_the_kiosk_form(app, admin):
     kiosk_id, _ = create_link(admin, "Lobby TV")
     too_long = "x" * (kiosks.NAME_MAX + 1)
     response = admin.client.post(
@@ -237,8 +330,8 @@ def test_revoking_disconnects_open_kiosk_sockets_at_once(app, admin, socket_clie
 
     assert revoke(admin, kiosk_id).status_code == 302
 
-    assert not first.is_connected()
-    assert not second_tab.is_connected()
+    assert cut(first)
+    assert cut(second_tab)
     assert untouched.is_connected()
     # The page is told why before the cut (get_received() refuses a closed client).
     told = [item["args"][0] for item in first.queue if item["name"] == "kiosk.revoked"]
@@ -377,9 +470,67 @@ def test_a_kiosk_screen_can_leave_kiosk_mode(app, admin):
     assert tv.get("/board").status_code == 302  # an ordinary anonymous browser again
 
 
-def test_opening_a_link_signs_a_person_out(app, admin):
+def who(client: FlaskClient) -> str | None:
+    response = client.get("/api/session")
+    return response.get_json()["user"]["login"] if response.status_code == 200 else None
+
+
+def test_a_signed_in_person_opening_a_link_is_asked_first(app, admin):
+    """A GET (a link or an image on another site) signs nobody out: it asks."""
+    _, secret = create_link(admin, "Lobby TV")
+    agent = signed_in(app, "alice")
+    page = agent.client.get(f"/board?kiosk={secret}&theme=light", headers={"Accept-Language": "en"})
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "turns this browser into a wall screen and signs you out" in html
+    assert "Lobby TV" in html
+    assert re.search(r'<form method="post" action="/board/kiosk"', html)
+    assert 'name="csrf_token"' in html and f'name="kiosk" value="{secret}"' in html
+    assert 'href="/tasks/mine"' in html  # cancel: stay signed in
+    assert page.headers["Cache-Control"] == "no-store"
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+    assert who(agent.client) == "alice"
+    assert agent.client.get("/tasks/mine").status_code == 200
+
+
+def test_saying_yes_signs_the_person_out_and_opens_the_board(app, admin):
     _, secret = create_link(admin)
     agent = signed_in(app, "alice")
-    assert agent.client.get(f"/board?kiosk={secret}").status_code == 302
+    response = agent.client.post(
+        "/board/kiosk", data={"kiosk": secret, "theme": "light", "csrf_token": agent.csrf_token}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/board?theme=light"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert agent.client.get("/board").status_code == 200
     assert agent.client.get("/tasks/mine").status_code == 403
     assert agent.client.get("/api/session").status_code == 403
+
+
+def test_the_yes_needs_the_persons_csrf_token(app, admin):
+    """Another site cannot post the yes either."""
+    _, secret = create_link(admin)
+    agent = signed_in(app, "alice")
+    assert agent.client.post("/board/kiosk", data={"kiosk": secret}).status_code == 400
+    assert who(agent.client) == "alice"
+
+
+@pytest.mark.parametrize(("revoked", "status"), [(False, 404), (True, 403)])
+def test_a_dead_link_signs_nobody_out(app, admin, revoked, status):
+    kiosk_id, secret = create_link(admin)
+    if revoked:
+        revoke(admin, kiosk_id)
+    agent = signed_in(app, "alice")
+    link = secret if revoked else "not-a-real-link"
+    assert agent.client.get(f"/board?kiosk={link}").status_code == status
+    response = agent.client.post(
+        "/board/kiosk", data={"kiosk": link, "csrf_token": agent.csrf_token}
+    )
+    assert response.status_code == status
+    assert who(agent.client) == "alice"
+
+
+def test_a_browser_nobody_is_signed_in_on_opens_the_link_at_once(app, admin):
+    _, secret = create_link(admin)
+    tv = open_kiosk(app, secret)  # no question: nobody to sign out
+    assert tv.get("/board").status_code == 200

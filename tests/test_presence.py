@@ -3,11 +3,10 @@ viewers and kiosks are watchers, not counted."""
 
 from __future__ import annotations
 
-import re
 import time
 from typing import Any
 
-from tests.builders import signed_in
+from tests.builders import make_kiosk_link, signed_in
 from wesup.enums import Role
 from wesup.extensions import live_state
 from wesup.presence import Presence, SharedPresence
@@ -56,12 +55,7 @@ def test_a_kiosk_is_not_a_person(app, socket_client):
     board = socket_client(signed_in(app, "vera", role=Role.LEAD).client, view="board")
     board.get_received()
     admin = signed_in(app, "root", role=Role.ADMIN)
-    page = admin.client.post(
-        "/admin/kiosks",
-        data={"name": "TV", "csrf_token": admin.csrf_token},
-        follow_redirects=True,  # the page after the redirect shows the new link once
-    ).get_data(as_text=True)
-    secret = re.search(r"/board\?kiosk=([A-Za-z0-9_-]+)", page).group(1)
+    secret = make_kiosk_link(admin, "TV")
     tv = app.test_client()
     tv.get(f"/board?kiosk={secret}")
 

@@ -9,7 +9,6 @@ The raw WebSocket speaks Engine.IO/Socket.IO by hand, as an attacker's script wo
 from __future__ import annotations
 
 import json
-import os
 import re
 import socket
 import sqlite3
@@ -23,7 +22,8 @@ import redis
 import requests
 import websocket
 
-from tests.conftest import IN_CI
+from tests.builders import KIOSK_NONCE, NEW_KIOSK_LINK
+from tests.conftest import REDIS_URL, require_redis
 from tests.server_process import (
     Browser,
     LiveSocket,
@@ -34,8 +34,6 @@ from tests.server_process import (
 pytestmark = pytest.mark.e2e
 
 TIMEOUT = 3  # WESUP_HTTP_TIMEOUT of the slow-client servers (pings every second)
-REDIS_URL = os.environ.get("WESUP_TEST_MESSAGE_QUEUE", "redis://127.0.0.1:6379/15")
-SECRET_IN_PAGE = re.compile(r"/board\?kiosk=([A-Za-z0-9_-]+)")
 
 
 class RawSocket:
@@ -307,31 +305,20 @@ def test_an_oversized_body_is_refused_without_the_server_reading_it_into_memory(
 # --- a revoked kiosk's socket --------------------------------------------------------------------
 
 
-def require_redis() -> None:
-    """The sweep runs with a message queue only; a missing Redis skips here, fails in CI."""
-    queue = redis.Redis.from_url(REDIS_URL, socket_timeout=3)
-    try:
-        queue.ping()
-        queue.flushdb()  # presence keys of a killed run would linger
-    except redis.RedisError as exc:
-        if IN_CI:
-            pytest.fail(f"Redis is not reachable at {REDIS_URL}: {exc}")
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}: {exc}")
-    finally:
-        queue.close()
-
-
 def test_a_revoked_kiosk_socket_that_said_disconnect_is_still_cut_by_the_sweep(
     start_server, open_raw
 ):
     """Today `42["disconnect"]` took a kiosk socket off this process's list, so when another
     process revoked its link the housekeeping sweep never cut it."""
-    require_redis()
+    require_redis(REDIS_URL)  # the sweep runs with a message queue only
+    with redis.Redis.from_url(REDIS_URL) as queue:
+        queue.flushdb()  # presence keys of a killed run would linger
     server = start_server("kiosk", env={"WESUP_MESSAGE_QUEUE": REDIS_URL})
     admin = create_first_admin(server)
-    created = admin.post_form("/admin/kiosks", {"name": "Support room TV"})
-    assert created.status_code == 303, created.text
-    secret = SECRET_IN_PAGE.search(admin.get("/admin/kiosks").text).group(1)
+    nonce = KIOSK_NONCE.search(admin.get("/admin/kiosks").text).group(1)
+    created = admin.post_form("/admin/kiosks", {"name": "Support room TV", "nonce": nonce})
+    assert created.status_code == 201, created.text
+    secret = NEW_KIOSK_LINK.search(created.text).group(1)
     tv = Browser(server.url)
     assert tv.get(f"/board?kiosk={secret}", allow_redirects=False).status_code == 302
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from wesup import (  # noqa: F401 - they register
     auth,
@@ -22,10 +23,11 @@ from wesup import (  # noqa: F401 - they register
 )
 from wesup.admin import bp as admin_bp
 from wesup.api import bp as api_bp
+from wesup.bell import redis_channel
 from wesup.config import configure, serving_async_mode
 from wesup.directories import bp as directories_bp
 from wesup.enums import js_enums
-from wesup.extensions import csrf, db, live_state, login_manager, migrate, socketio
+from wesup.extensions import csrf, db, limiter, live_state, login_manager, migrate, socketio
 from wesup.tasks import bp as tasks_bp
 from wesup.validate import RowIdConverter
 from wesup.wall import bp as wall_bp
@@ -44,21 +46,28 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.url_map.converters["int"] = RowIdConverter  # before any route: ids beyond a row's are 404
 
     configure(app, config)
-    security.init_app(app)  # first: its size check runs before CSRF reads a body
+    app.before_request(errorpages.refuse_undecodable_query)  # first: other hooks read the query
+    security.init_app(app)  # before csrf: its size check runs before CSRF reads a body
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()))
     csrf.init_app(app)
     i18n.init_app(app)
     login_manager.init_app(app)
+    limiter.init_app(app)
+    queue = app.config["MESSAGE_QUEUE"]
     socketio.init_app(
         app,
         async_mode=serving_async_mode(app.config["ASYNC_MODE"]),
-        message_queue=app.config["MESSAGE_QUEUE"],
+        message_queue=queue,
+        # Pub/sub channels ignore Redis database numbers: one per number keeps installations
+        # (and test runs) that share a Redis apart.
+        channel=redis_channel(queue, "flask-socketio"),
         ping_interval=app.config["PING_INTERVAL"],
         ping_timeout=app.config["PING_TIMEOUT"],
         cors_allowed_origins=None,  # same origin only
         manage_session=False,  # the socket shares the Flask-Login cookie session
     )
+    _trust_proxies(app)
     socketguard.init_app(app, socketio.server)
     live_state.init_app(app)
     _enable_sqlite_wal(app)
@@ -75,6 +84,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     return app
 
 
+def _trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES proxies (nginx: 1), take the client's address, scheme, host and
+    path prefix from their X-Forwarded-* headers; with 0, nobody's headers are believed.
+    Wraps the Socket.IO middleware too, so that sockets see the same."""
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_prefix=hops
+        )
+
+
 def _migrations_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "migrations"
 
@@ -83,14 +103,17 @@ def _enable_sqlite_wal(app: Flask) -> None:
     """WAL lets the board read while an agent writes; a busy timeout rides out short locks."""
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         return
+    # Checked against config.SQLITE_SYNCHRONOUS_LEVELS at start-up. With WAL, NORMAL never
+    # corrupts the database but may lose the last commits on a power cut (it skips an fsync
+    # per commit); FULL loses none.
+    synchronous = app.config["SQLITE_SYNCHRONOUS"]
     with app.app_context():
 
         @sa.event.listens_for(db.engine, "connect")
         def _pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
-            # With WAL, NORMAL still never corrupts the database; it skips an fsync per commit.
-            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute(f"PRAGMA synchronous={synchronous}")
             cursor.execute("PRAGMA busy_timeout=5000")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()

@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 import hmac
+import math
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_babel import ngettext
+from flask_limiter import RateLimitExceeded
+from flask_login import current_user, login_required, login_user, logout_user, user_logged_in
 
-from wesup import users
+from wesup import loginlimits, users
 from wesup.errorpages import json_error, wants_json
-from wesup.errors import ServiceError
+from wesup.errors import Forbidden, ServiceError
 from wesup.extensions import db, login_manager
 from wesup.models import User
 
@@ -31,6 +43,13 @@ def load_user(session_id: str) -> User | None:
     if user is None or not hmac.compare_digest(user.session_stamp, stamp):
         return None
     return user
+
+
+@user_logged_in.connect
+def log_sign_in(app: Flask, user: User, **_extra: object) -> None:
+    """Who signed in, from which address, over which scheme. Behind a proxy these are the
+    client's only when WESUP_TRUSTED_PROXIES says how many proxies to believe."""
+    app.logger.info("%s signed in from %s over %s", user.login, request.remote_addr, request.scheme)
 
 
 @login_manager.unauthorized_handler
@@ -52,24 +71,52 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
+def _login_page(error: str | None = None, status: int = 200) -> ResponseReturnValue:
+    """The sign-in form, refilled with the login typed and where to go next."""
+    return render_template(
+        "auth/login.html",
+        error=error,
+        next=safe_next(request.values.get("next")),
+        login=request.form.get("login", ""),
+    ), status
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@loginlimits.per_address
+@loginlimits.per_login
 def login() -> ResponseReturnValue:
     if not users.has_users():
         return render_template("auth/first_run.html")
     next_url = safe_next(request.values.get("next"))
     if current_user.is_authenticated:
         return redirect(next_url or url_for("tasks.mine"))
-    error = None
-    if request.method == "POST":
-        user = users.authenticate(request.form.get("login", ""), request.form.get("password", ""))
-        if user is None:
-            error = _("Wrong login or password, or the account is deactivated.")
-        else:
-            login_user(user, remember=bool(request.form.get("remember")))
-            return redirect(next_url or url_for("tasks.mine"))
-    return render_template(
-        "auth/login.html", error=error, next=next_url, login=request.form.get("login", "")
-    ), (401 if error else 200)
+    if request.method == "GET":
+        return _login_page()
+    user = users.authenticate(request.form.get("login", ""), request.form.get("password", ""))
+    if user is None:
+        return _login_page(_("Wrong login or password, or the account is deactivated."), 401)
+    loginlimits.forgive_login()
+    login_user(user, remember=bool(request.form.get("remember")))
+    return redirect(next_url or url_for("tasks.mine"))
+
+
+@bp.errorhandler(RateLimitExceeded)
+def too_many_attempts(_error: RateLimitExceeded) -> ResponseReturnValue:
+    """Over a sign-in limit: the form again, saying when to retry, with Retry-After."""
+    seconds = loginlimits.retry_after()
+    minutes = math.ceil(seconds / 60)
+    message = ngettext(
+        "Too many sign-in attempts. Try again in %(num)d minute.",
+        "Too many sign-in attempts. Try again in %(num)d minutes.",
+        minutes,
+    )
+    asks_json = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    if asks_json == "application/json":
+        response = make_response(json_error(429, message))
+    else:
+        response = make_response(_login_page(message, 429))
+    response.headers["Retry-After"] = str(seconds)
+    return response
 
 
 @bp.post("/logout")
@@ -88,6 +135,8 @@ def setup() -> ResponseReturnValue:
     if request.method == "POST":
         try:
             admin = users.create_first_admin(token, request.form.to_dict())
+        except Forbidden:  # somebody else's setup got there first
+            return render_template("auth/first_run.html", invalid_link=True), 404
         except ServiceError as exc:
             errors = exc.fields or {"login": exc.message}
         else:

@@ -1,16 +1,19 @@
-"""Command line for scripts: flask --app wesup user create|list, and first-run set-up."""
+"""Command line for scripts: flask --app wesup user create|list, backup, and first-run set-up."""
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from wesup import users
+from wesup.backup import BackupRefused, backup_sqlite, pg_dump_advice, sqlite_file
 from wesup.directories.service import seed_defaults
 from wesup.errors import ServiceError
+from wesup.extensions import db
 
 user_cli = AppGroup("user", help="Manage people.")
 
@@ -51,6 +54,24 @@ def seed() -> None:
     click.echo("default statuses created" if created else "statuses already present")
 
 
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace FILE when it exists.")
+@with_appcontext
+def backup(file: Path, force: bool) -> None:
+    """Copy the SQLite database to FILE, safely while the server runs (on PostgreSQL: says
+    which pg_dump line to run instead)."""
+    source = sqlite_file(db.engine.url)
+    if source is None:
+        raise click.ClickException(pg_dump_advice(db.engine.url, file))
+    try:
+        pages = backup_sqlite(source, file, force=force)
+    except BackupRefused as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"backed up {source} to {file} ({pages} pages, integrity ok)")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(user_cli)
     app.cli.add_command(seed)
+    app.cli.add_command(backup)

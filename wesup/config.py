@@ -11,8 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from limits import parse_many
 
 ASYNC_MODES = ("eventlet", "gevent", "threading")
+# SQLite's PRAGMA synchronous under WAL: NORMAL may lose the last commits on a power cut (never
+# corrupts); FULL and EXTRA wait for the disk on every commit. OFF is not offered.
+SQLITE_SYNCHRONOUS_LEVELS = ("NORMAL", "FULL", "EXTRA")
 
 
 class Defaults:
@@ -24,6 +28,7 @@ class Defaults:
     HOST = "127.0.0.1"
     PORT = 5000
     MESSAGE_QUEUE: str | None = None  # e.g. redis://127.0.0.1:6379/0 for several server processes
+    TRUSTED_PROXIES = 0  # proxies in front (nginx: 1) whose X-Forwarded-* headers are believed
     DEFAULT_LOCALE = "ru"
     LANGUAGES = ("ru", "en")
     PING_INTERVAL = 10  # seconds; with PING_TIMEOUT a dead socket is noticed within ~15 s
@@ -34,6 +39,11 @@ class Defaults:
     AGE_ALERT_MINUTES = 120  # wall board: a card turns red
     MAX_CONNECTIONS = 10_000  # eventlet: concurrent connections one process accepts
     WALL_PAGE_SECONDS = 15  # wall board: how long each page of lanes shows when they do not fit
+    SQLITE_SYNCHRONOUS = "NORMAL"  # FULL: no commit lost on a power cut, each commit slower
+    # Sign-in attempts (Flask-Limiter limit strings), counted for the login typed and for the
+    # client's address; see wesup/loginlimits.py.
+    LOGIN_LIMIT_PER_LOGIN = "10 per 15 minutes"
+    LOGIN_LIMIT_PER_ADDRESS = "50 per 15 minutes"
     SQL_ECHO = False
     HTTPS = False  # served over HTTPS: Secure cookies and Strict-Transport-Security
     REMEMBER_DAYS = 30  # "Remember me", a kiosk screen's session, and every CSRF token
@@ -62,6 +72,7 @@ ENV_KEYS: dict[str, Callable[[str], Any]] = {
     "HOST": str,
     "PORT": int,
     "MESSAGE_QUEUE": str,
+    "TRUSTED_PROXIES": int,
     "DEFAULT_LOCALE": str,
     "PING_INTERVAL": int,
     "PING_TIMEOUT": int,
@@ -71,6 +82,9 @@ ENV_KEYS: dict[str, Callable[[str], Any]] = {
     "AGE_ALERT_MINUTES": int,
     "WALL_PAGE_SECONDS": int,
     "MAX_CONNECTIONS": int,
+    "SQLITE_SYNCHRONOUS": str,
+    "LOGIN_LIMIT_PER_LOGIN": str,
+    "LOGIN_LIMIT_PER_ADDRESS": str,
     "HTTPS": parse_bool,
     "REMEMBER_DAYS": int,
     "FRAME_ANCESTORS": str,
@@ -133,6 +147,13 @@ def configure(app: Flask, overrides: dict[str, Any] | None) -> None:
 
     if app.config["ASYNC_MODE"] not in ASYNC_MODES:
         raise ValueError(f"WESUP_ASYNC_MODE must be one of {', '.join(ASYNC_MODES)}")
+    if not isinstance(app.config["TRUSTED_PROXIES"], int) or app.config["TRUSTED_PROXIES"] < 0:
+        raise ValueError("WESUP_TRUSTED_PROXIES must be a whole number, 0 or more")
+    synchronous = str(app.config["SQLITE_SYNCHRONOUS"]).upper()
+    if synchronous not in SQLITE_SYNCHRONOUS_LEVELS:
+        levels = ", ".join(SQLITE_SYNCHRONOUS_LEVELS)
+        raise ValueError(f"WESUP_SQLITE_SYNCHRONOUS must be one of {levels}, not {synchronous!r}")
+    app.config["SQLITE_SYNCHRONOUS"] = synchronous
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_secret_key(app)
 
@@ -148,6 +169,7 @@ def configure(app: Flask, overrides: dict[str, Any] | None) -> None:
     _configure_cookies(app.config)
     app.config["BABEL_DEFAULT_LOCALE"] = app.config["DEFAULT_LOCALE"]
     app.config["BABEL_DEFAULT_TIMEZONE"] = "UTC"
+    configure_limiter(app)
 
 
 def _check_http_timeout(config: Any) -> None:
@@ -181,3 +203,33 @@ def _configure_cookies(config: Any) -> None:
     config["REMEMBER_COOKIE_SAMESITE"] = "Lax"
     config["REMEMBER_COOKIE_SECURE"] = secure
     config["WTF_CSRF_TIME_LIMIT"] = int(lifetime.total_seconds())
+
+
+def is_redis_url(url: str | None) -> bool:
+    """Whether the message queue is a Redis that presence and sign-in limits can share."""
+    return (url or "").startswith(("redis://", "rediss://"))
+
+
+def configure_limiter(app: Flask) -> None:
+    """Flask-Limiter's settings: counts in memory with one process, in the Redis of
+    MESSAGE_QUEUE with several (they must share them); each process counts on its own while
+    that Redis is unreachable rather than refusing every sign-in."""
+    for key in ("LOGIN_LIMIT_PER_LOGIN", "LOGIN_LIMIT_PER_ADDRESS"):
+        try:
+            parse_many(app.config[key])
+        except ValueError as exc:
+            raise ValueError(
+                f"WESUP_{key} must be a limit such as '10 per 15 minutes', not {app.config[key]!r}"
+            ) from exc
+    queue = app.config["MESSAGE_QUEUE"]
+    shared = is_redis_url(queue)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", queue if shared else "memory://")
+    if shared:  # a Redis that hangs must not hang the sign-in form
+        app.config.setdefault(
+            "RATELIMIT_STORAGE_OPTIONS", {"socket_timeout": 2, "socket_connect_timeout": 2}
+        )
+    # A moving window: never more than N attempts in any span of the window's length.
+    app.config.setdefault("RATELIMIT_STRATEGY", "moving-window")
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    # Said every time: Flask-Limiter keeps the last app's "enabled" for the next one.
+    app.config.setdefault("RATELIMIT_ENABLED", True)

@@ -56,7 +56,9 @@ class EventKind(enum.StrEnum):
 
     `task.*` events carry the task as it is after the change (`task`), go to the board and
     the owner's rooms, and show on the task's timeline; `chat.*` and `status.*` events carry
-    the entry and go to every page; `kiosk.*` events are kept for the audit trail only.
+    the entry and go to every page; `kiosk.*` events and `session.ended` (a person
+    deactivated or their password reset) are kept for the audit trail only, and every server
+    process cuts the sockets they concern when it reaches them in the log (wesup/relay.py).
     A page applies every `task.*` kind the same way, so adding one here needs no JavaScript.
     """
 
@@ -79,6 +81,7 @@ class EventKind(enum.StrEnum):
     KIOSK_CREATED = "kiosk.created"
     KIOSK_RENAMED = "kiosk.renamed"
     KIOSK_REVOKED = "kiosk.revoked"
+    SESSION_ENDED = "session.ended"
 
     @property
     def is_task(self) -> bool:
@@ -86,8 +89,9 @@ class EventKind(enum.StrEnum):
 
     @property
     def is_published(self) -> bool:
-        """Kiosk links are an admin's business: no page, live or on replay, gets them."""
-        return not self.value.startswith("kiosk.")
+        """Kiosk links and ended sessions are an admin's business: no page, live or on
+        replay, gets them."""
+        return not self.value.startswith(("kiosk.", "session."))
 
 
 TASK_KINDS = tuple(kind for kind in EventKind if kind.is_task)

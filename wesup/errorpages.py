@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Flask, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from wesup.errors import ServiceError
 from wesup.extensions import db
@@ -50,6 +51,18 @@ def service_error_response(error: ServiceError) -> ResponseReturnValue:
     return jsonify(body), error.status
 
 
+def refuse_undecodable_query() -> None:
+    """A query string that is not UTF-8 (`/login?next=/\\xff`) is a 400, before anything reads
+    it: Werkzeug decodes it strictly when request.args or request.full_path is first used, and
+    the UnicodeDecodeError would be a 500, even on the error page (its language form carries
+    full_path). Registered first, ahead of the CSRF check and every blueprint's hooks."""
+    try:
+        request.query_string.decode()
+    except UnicodeDecodeError:
+        request.query_string = b""  # so that the error page can still be drawn
+        raise BadRequest(_("The address is not valid UTF-8. Check the link.")) from None
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def on_service_error(error: ServiceError) -> ResponseReturnValue:
@@ -72,6 +85,19 @@ def init_app(app: Flask) -> None:
         if wants_json():
             return json_error(status, error.description or error.name)
         return render_template("error.html", status=status, message=error.description), status
+
+    @app.errorhandler(sa.exc.IntegrityError)
+    def on_conflicting_write(error: sa.exc.IntegrityError) -> ResponseReturnValue:
+        """A write the database refused because another request changed the same rows at the
+        same moment (wesup/locks.py makes it rare): nothing was saved, so a 409, not a 500."""
+        db.session.rollback()
+        app.logger.warning("write refused by the database: %s", error.orig)
+        message = _(
+            "Somebody changed the same data at the same moment. Nothing was saved: try again."
+        )
+        if wants_json():
+            return json_error(409, message)
+        return render_template("error.html", status=409, message=message), 409
 
     @app.errorhandler(Exception)
     def on_unexpected(error: Exception) -> ResponseReturnValue:

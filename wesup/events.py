@@ -1,25 +1,24 @@
-"""The event log: record a change with its seq, commit, broadcast, and replay what a page missed."""
+"""The event log: record a change with its seq, commit, hand it out, and replay what a page
+missed."""
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
 
-from wesup import realtime
+from wesup import relay
 from wesup.enums import UNPUBLISHED_KINDS, EventKind
 from wesup.extensions import db
 from wesup.models import TaskEvent, User, utcnow
 
 # PostgreSQL hands out sequence values before commit, so two writers could become visible
-# out of seq order and a catch-up "after seq N" could skip one. Event writers take this
-# transaction lock, which makes commit order equal seq order.
+# out of seq order and a catch-up "after seq N" (or a server process reading the log after
+# its cursor, wesup/relay.py) could skip one. Event writers take this transaction lock,
+# which makes commit order equal seq order.
 _PG_EVENT_LOCK = 0x57E5_0001
-# Within one process, commit and emit under one lock so that live delivery is in seq order too.
-_commit_lock = threading.Lock()
 
 
 def record(
@@ -47,12 +46,11 @@ def record(
 
 
 def publish(event: TaskEvent) -> dict[str, Any]:
-    """Commit the change with its event, then send it to the rooms that should see it."""
-    with _commit_lock:
-        message = event.to_message()
-        db.session.commit()
-        if EventKind(event.kind).is_published:
-            realtime.broadcast(message, agent_id=event.agent_id)
+    """Commit the change with its event, then hand it to this process's sockets in seq order
+    and ring the other server processes (wesup/relay.py); never waits on Redis."""
+    message = event.to_message()
+    db.session.commit()
+    relay.deliver(event, message)
     return message
 
 

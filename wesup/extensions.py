@@ -5,6 +5,8 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_socketio import SocketIO
@@ -44,3 +46,6 @@ socketio = SocketIO()
 csrf = CSRFProtect()
 babel = Babel()
 live_state = LiveState()
+# Sign-in limits today (wesup/loginlimits.py); limits of its own for anything else that needs
+# them. No default limit: live pages and the API are never refused for their pace.
+limiter = Limiter(get_remote_address)

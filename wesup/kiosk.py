@@ -1,21 +1,26 @@
 """Kiosk links: read-only access to the wall board for a TV, without a person's account.
 
-The secret is shown once, when the link is made; only its SHA-256 hash is stored, so a
-database dump does not open the board. Revoking takes effect at once, in every server
-process (see `revoke_kiosk`).
+The secret is shown on the page that made the link and nowhere else; only its SHA-256 hash is
+stored, so a database dump does not open the board, and it never travels in the session
+cookie (signed, not encrypted). Revoking takes effect at once, in every server process (see
+`revoke_kiosk`).
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import session
+from flask import current_app, session
 from flask_babel import gettext as _
 
-from wesup import events, realtime, validate
+from wesup import events, validate
 from wesup.enums import EventKind
 from wesup.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from wesup.extensions import db
@@ -23,6 +28,8 @@ from wesup.models import KioskToken, User, utcnow
 
 NAME_MAX = 120
 SECRET_BYTES = 32
+# How long the form that made a link may show it again when posted again (F5, back/forward).
+SHOW_AGAIN_MINUTES = 10
 
 
 def _storable(kiosk_id: int) -> bool:
@@ -81,7 +88,7 @@ def revoked_ids(kiosk_ids: set[int]) -> set[int]:
 
 def _name(data: dict[str, Any]) -> str:
     errors: dict[str, str] = {}
-    name = validate.text(data, "name", errors, max_length=NAME_MAX, required=True)
+    name = validate.name(data, "name", errors, max_length=NAME_MAX, required=True)
     if errors or name is None:
         raise ValidationFailed(_("The kiosk link was not saved."), errors)
     return name
@@ -99,18 +106,76 @@ def _snapshot(kiosk: KioskToken) -> dict[str, Any]:
     return {"id": kiosk.id, "name": kiosk.name}
 
 
-def create_kiosk(actor: User, data: dict[str, Any]) -> tuple[KioskToken, str]:
-    """Make a named link; the returned secret is shown to the admin once and never again."""
+def new_form_nonce() -> str:
+    """The one-time value a create form carries; it fixes the secret of the link it makes."""
+    return secrets.token_urlsafe(SECRET_BYTES)
+
+
+def _usable_nonce(data: dict[str, Any]) -> str | None:
+    nonce = data.get("nonce")
+    if isinstance(nonce, str) and 32 <= len(nonce) <= 200:
+        return nonce
+    return None
+
+
+def _secret_for(nonce: str) -> str:
+    """The secret of the link a form makes: a keyed hash of the form's nonce, so the same form
+    posted again names the same link instead of making another. Nobody without the app's
+    secret key can compute it, and the nonce is never stored."""
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    digest = hmac.new(key, b"wesup kiosk link\x00" + nonce.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+@dataclass(frozen=True)
+class NewLink:
+    """What a create form made: the link, its secret while it may be shown (else None), and
+    whether this post made it or an earlier post of the same form did."""
+
+    kiosk: KioskToken
+    secret: str | None
+    repeated: bool
+
+
+def _made_earlier(actor: User, secret: str) -> NewLink | None:
+    """The same form was posted before: its link, shown again for a few minutes only."""
+    kiosk = find_by_secret(secret)
+    if kiosk is None:
+        return None
+    fresh = kiosk.created_at > utcnow() - timedelta(minutes=SHOW_AGAIN_MINUTES)
+    shown = fresh and kiosk.is_active and kiosk.created_by_id == actor.id
+    return NewLink(kiosk, secret if shown else None, repeated=True)
+
+
+def create_kiosk(actor: User, data: dict[str, Any]) -> NewLink:
+    """Make a named link from the create form (`name`, and the form's `nonce`).
+
+    Posting the same form again (F5 on the answer, a double click) makes nothing new and
+    returns the link it made, with its secret for SHOW_AGAIN_MINUTES. The secret is for the
+    answer to show; the database keeps only its hash."""
     _require_admin(actor)
+    nonce = _usable_nonce(data)
+    secret = _secret_for(nonce) if nonce else None
+    if secret and (earlier := _made_earlier(actor, secret)):
+        return earlier
     name = _name(data)
-    secret = secrets.token_urlsafe(SECRET_BYTES)
+    if secret is None:
+        message = _("This form has expired. Reload the page and try again.")
+        raise ValidationFailed(message, {"name": message})
     kiosk = KioskToken(
         name=name, token_hash=hash_secret(secret), created_by_id=actor.id, created_at=utcnow()
     )
     db.session.add(kiosk)
-    db.session.flush()
+    try:
+        db.session.flush()  # a double click: the other post holds this hash already
+    except sa.exc.IntegrityError:
+        db.session.rollback()
+        earlier = _made_earlier(actor, secret)
+        if earlier is None:
+            raise
+        return earlier
     events.publish(events.record(EventKind.KIOSK_CREATED, actor, kiosk=_snapshot(kiosk)))
-    return kiosk, secret
+    return NewLink(kiosk, secret, repeated=False)
 
 
 def rename_kiosk(actor: User, kiosk_id: int, data: dict[str, Any]) -> KioskToken:
@@ -127,12 +192,12 @@ def rename_kiosk(actor: User, kiosk_id: int, data: dict[str, Any]) -> KioskToken
 def revoke_kiosk(actor: User, kiosk_id: int) -> KioskToken:
     """Stop a link for good and cut the screens that use it.
 
-    Three layers, so that it holds with several server processes behind a message queue:
-    the commit makes every later connect, socket message and page load refuse the link;
-    realtime.disconnect_kiosk() sends a `kiosk.revoked` control message to the room
-    kiosk:<id> through the queue (the wall page leaves at once) and disconnects the
-    sockets held by this process; the other processes drop theirs on the next socket
-    message or housekeeping sweep (sockets.sweep_kiosks).
+    Three layers, so that it holds with several server processes: the commit makes every
+    later connect, socket message and page load refuse the link; every process, when it
+    reaches the `kiosk.revoked` event in the log, tells the room kiosk:<id> on it why and
+    disconnects its sockets (wesup/relay.py; this process at once, the others within
+    moments, or within a few seconds when Redis is away); and the housekeeping sweep
+    (sockets.sweep_kiosks) cuts any that slipped through.
     """
     _require_admin(actor)
     kiosk = _get(kiosk_id)
@@ -140,5 +205,4 @@ def revoke_kiosk(actor: User, kiosk_id: int) -> KioskToken:
         raise Conflict(_("This kiosk link is already revoked."))
     kiosk.revoked_at = utcnow()
     events.publish(events.record(EventKind.KIOSK_REVOKED, actor, kiosk=_snapshot(kiosk)))
-    realtime.disconnect_kiosk(kiosk.id)
     return kiosk

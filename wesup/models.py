@@ -9,10 +9,15 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_login import UserMixin
-from werkzeug.security import check_password_hash, generate_password_hash
 
+from wesup import passwords
 from wesup.enums import WORKS_TASKS, Role
 from wesup.extensions import Model
+
+# Events, shared links and open pages name rows by id: SQLite would hand a removed row's id
+# to the next row (max + 1) unless the table says AUTOINCREMENT. PostgreSQL's sequences never
+# go back. The event log too: its seq must only grow.
+NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
 
 
 def utcnow() -> datetime:
@@ -44,6 +49,7 @@ class UTCDateTime(sa.types.TypeDecorator):
 
 class User(UserMixin, Model):
     __tablename__ = "users"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     login: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
@@ -53,6 +59,8 @@ class User(UserMixin, Model):
     active: so.Mapped[bool] = so.mapped_column(default=True)
     locale: so.Mapped[str | None] = so.mapped_column(sa.String(8))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    # Counts the times this person's sessions were ended (end_sessions): part of the stamp.
+    session_epoch: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses deactivated people
@@ -60,18 +68,28 @@ class User(UserMixin, Model):
 
     @property
     def session_stamp(self) -> str:
-        """Changes with the password, so a reset ends every session signed in before it."""
-        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+        """Changes with the password and with every end_sessions(), so a reset or a
+        deactivation ends every session and remember-me cookie signed in before it (a later
+        reactivation does not bring them back). Epoch 0 keeps the stamp sessions had before
+        the epoch existed, so upgrading signs nobody out."""
+        material = self.password_hash
+        if self.session_epoch:
+            material = f"{self.session_epoch}:{material}"
+        return hashlib.sha256(material.encode()).hexdigest()[:16]
+
+    def end_sessions(self) -> None:
+        """Every session and remember-me cookie signed in until now stops working."""
+        self.session_epoch = (self.session_epoch or 0) + 1
 
     def get_id(self) -> str:
         """What Flask-Login keeps in the session and the remember-me cookie."""
         return f"{self.id}:{self.session_stamp}"
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = passwords.make(password)
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        return passwords.check(self.password_hash, password)
 
     @property
     def works_tasks(self) -> bool:
@@ -94,10 +112,24 @@ class User(UserMixin, Model):
         return {"id": self.id, "name": self.name}
 
 
+class Installation(Model):
+    """One row, written with the first admin by the setup link (users.create_first_admin):
+    its fixed key lets a single setup commit, however many run at once."""
+
+    __tablename__ = "installation"
+    __table_args__ = (sa.CheckConstraint("id = 1", name="one_row"),)
+
+    THE_ONE = 1
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True, autoincrement=False)
+    set_up_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
+
+
 class Chat(Model):
     """A team chat that requests come from."""
 
     __tablename__ = "chats"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     name: so.Mapped[str] = so.mapped_column(sa.String(120))
@@ -117,6 +149,7 @@ class Status(Model):
     """A stage of a task, with a color for the chips and a category for its meaning."""
 
     __tablename__ = "statuses"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     name: so.Mapped[str] = so.mapped_column(sa.String(64))
@@ -140,6 +173,7 @@ class Task(Model):
     """One request from a chat, owned by an agent, moving through statuses."""
 
     __tablename__ = "tasks"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     title: so.Mapped[str] = so.mapped_column(sa.String(300))
@@ -191,6 +225,7 @@ class Task(Model):
 
 class Comment(Model):
     __tablename__ = "comments"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     task_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("tasks.id"), index=True)
@@ -218,7 +253,7 @@ class TaskEvent(Model):
     """
 
     __tablename__ = "task_events"
-    __table_args__ = {"sqlite_autoincrement": True}
+    __table_args__ = NEVER_REUSE_IDS
 
     seq: so.Mapped[int] = so.mapped_column(primary_key=True, autoincrement=True)
     kind: so.Mapped[str] = so.mapped_column(sa.String(32))
@@ -246,6 +281,7 @@ class KioskToken(Model):
     """A read-only link for the wall-board TV; revoking it cuts its sockets at once."""
 
     __tablename__ = "kiosk_tokens"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     name: so.Mapped[str] = so.mapped_column(sa.String(120))

@@ -4,8 +4,10 @@ Rooms: `all` (every connection: directory changes), `board` (All tasks and the w
 every task change), `user:<id>` (a person's own tasks and their control messages),
 `kiosk:<id>` (the sockets of one kiosk link, so that revoking it can cut them).
 
-Nothing here reads a request: services call these after they commit. The socket handlers
-that decide who joins which room live in wesup/sockets.py.
+Everything here reaches this process's sockets alone (`ignore_queue`): each server process
+hands the event log to its own sockets (wesup/relay.py), so nothing depends on a message
+crossing Redis, and nothing waits on it. The socket handlers that decide who joins which room
+live in wesup/sockets.py.
 """
 
 from __future__ import annotations
@@ -32,34 +34,50 @@ def task_rooms(agent_id: int | None) -> list[str]:
 
 
 def broadcast(message: dict[str, Any], *, agent_id: int | None) -> None:
-    """Send a committed event to its rooms; called by events.publish() alone."""
+    """Send a committed event to its rooms on this process; called by wesup/relay.py alone."""
     rooms = task_rooms(agent_id) if message.get("task_id") else [ROOM_ALL]
-    socketio.emit("event", message, to=rooms)
+    socketio.emit("event", message, to=rooms, ignore_queue=True)
+
+
+def cut_socket(sid: str, notice: str, payload: dict[str, Any]) -> None:
+    """Tell one socket of this process why it is being cut, then disconnect it."""
+    socketio.emit(notice, payload, to=sid, ignore_queue=True)
+    socketio.server.disconnect(sid, namespace="/", ignore_queue=True)
 
 
 def cut_room(room: str, notice: str, payload: dict[str, Any]) -> None:
-    """Tell a room's pages why they are being cut, then disconnect its sockets.
+    """Tell a room's pages on this process why they are being cut, and cut them.
 
-    The notice goes through the message queue when there is one, so the pages of every
-    server process leave; this process's sockets are disconnected here and now.
+    Nothing relies on the page: one that ignores the notice is cut all the same. Its sockets
+    leave every room here and now, so nothing sent after this reaches them; the disconnect
+    itself runs in a task of its own, because the disconnect handler announces presence
+    through Redis, and the relay that calls this (wesup/relay.py) must never wait on Redis.
     """
     server = socketio.server
     if server is None:
         return
-    socketio.emit(notice, payload, to=room)
-    for sid, _eio_sid in list(server.manager.get_participants("/", room)):
-        server.disconnect(sid, namespace="/", ignore_queue=True)
+    socketio.emit(notice, payload, to=room, ignore_queue=True)
+    sids = [sid for sid, _eio_sid in server.manager.get_participants("/", room)]
+    for sid in sids:
+        for joined in server.manager.get_rooms(sid, "/"):
+            if joined != sid:  # its own room stays, as the disconnect needs it
+                server.leave_room(sid, joined, namespace="/")
+    if sids:
+        socketio.start_background_task(_disconnect, sids)
+
+
+def _disconnect(sids: list[str]) -> None:
+    for sid in sids:
+        socketio.server.disconnect(sid, namespace="/", ignore_queue=True)
 
 
 def end_sessions(user_id: int) -> None:
-    """Cut the open pages of a person who was deactivated or whose password was reset:
+    """Cut this process's pages of a person who was deactivated or whose password was reset:
     `session.ended` makes them reload into the sign-in page."""
     cut_room(user_room(user_id), "session.ended", {})
 
 
 def disconnect_kiosk(kiosk_id: int) -> None:
-    """Cut the screens of a revoked kiosk link: `kiosk.revoked` makes the wall page stop.
-
-    Other processes' sockets of a page that ignores the message are cut by their next
-    message or by the housekeeping sweep (wesup/sockets.py)."""
+    """Cut this process's screens of a revoked kiosk link: `kiosk.revoked` makes the wall
+    page stop."""
     cut_room(kiosk_room(kiosk_id), "kiosk.revoked", {"kiosk_id": kiosk_id})

@@ -45,8 +45,9 @@ def can_edit(*, works_tasks: bool, can_edit_every: bool, own: bool, deleted: boo
 
 
 def on_shift(*, holds_open: bool, resolved_today: bool, online: bool, shift_agent: bool) -> bool:
-    """Who gets a lane on the wall: a person with open tasks, or who resolved one today, or an
-    agent with WeSup open now. Leads merely online get none: they are not taking requests."""
+    """Who gets a lane on the wall: a person with open tasks, or who resolved one today, or who
+    works tasks (`shift_agent`: agent, lead, admin, enums.WORKS_TASKS) and has WeSup open now.
+    A viewer online only watches."""
     return holds_open or resolved_today or (online and shift_agent)
 
 

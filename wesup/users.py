@@ -11,12 +11,12 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from wesup import realtime, validate
+from wesup import events, passwords, validate
 from wesup.config import write_private
-from wesup.enums import WORKS_TASKS, Role
+from wesup.enums import WORKS_TASKS, EventKind, Role
 from wesup.errors import Forbidden, NotFound, ValidationFailed
 from wesup.extensions import db
-from wesup.models import User
+from wesup.models import Installation, User, utcnow
 
 ROLES = tuple(role.value for role in Role)
 PASSWORD_MIN = 8
@@ -40,6 +40,15 @@ def people_who_work_tasks(*, include_inactive: bool = False) -> list[User]:
     if not include_inactive:
         query = query.where(User.active.is_(True))
     return list(db.session.execute(query.order_by(sa.func.lower(User.name), User.id)).scalars())
+
+
+def session_stamps(user_ids: set[int]) -> dict[int, str]:
+    """The session stamps of the active people among these ids: a socket of anyone missing
+    here, or connected with another stamp, belongs to an ended session (sockets.sweep_people)."""
+    if not user_ids:
+        return {}
+    query = sa.select(User).where(User.id.in_(user_ids), User.active.is_(True))
+    return {user.id: user.session_stamp for user in db.session.execute(query).scalars()}
 
 
 def get_user(user_id: int) -> User:
@@ -77,24 +86,41 @@ def _login(data: dict[str, Any], errors: dict[str, str], *, exclude: int | None)
 def create_user(actor: User | None, data: dict[str, Any]) -> User:
     """actor None means the CLI or the first-run setup, which act as the installation itself."""
     _require_admin(actor)
+    user = _new_user(data)
+    db.session.add(user)
+    _commit_unless_login_taken()
+    return user
+
+
+def _new_user(data: dict[str, Any]) -> User:
+    """A checked person with a hashed password, not yet in the session (hashing takes a
+    while: no transaction waits on it)."""
     errors: dict[str, str] = {}
     login = _login(data, errors, exclude=None)
-    name = validate.text(data, "name", errors, max_length=120, required=True)
+    name = validate.name(data, "name", errors, max_length=120, required=True)
     role = validate.choice(data, "role", errors, ROLES) or Role.AGENT
     password = _password(data, errors, required=True)
     if errors or login is None or name is None or password is None:
         raise ValidationFailed(_("The person was not saved."), errors)
     user = User(login=login, name=name, role=role, active=True)
     user.set_password(password)
-    db.session.add(user)
-    _commit_unless_login_taken()
     return user
 
 
-def _commit_unless_login_taken() -> None:
-    """Two admins saving the same new login at once: the second gets the form message."""
+def _commit_unless_login_taken(
+    actor: User | None = None, ended: dict[str, Any] | None = None
+) -> None:
+    """Two admins saving the same new login at once: the second gets the form message.
+
+    ended: {"person", "reason"} when the change ends the person's sessions. It is logged as
+    `session.ended` with the change, and every server process cuts their open pages when it
+    reaches it in the log, before it hands out anything written after it (wesup/relay.py).
+    """
     try:
-        db.session.commit()
+        if ended is None:
+            db.session.commit()
+        else:
+            events.publish(events.record(EventKind.SESSION_ENDED, actor, **ended))
     except sa.exc.IntegrityError as exc:
         db.session.rollback()
         raise ValidationFailed(
@@ -108,7 +134,7 @@ def update_user(actor: User | None, user_id: int, data: dict[str, Any]) -> User:
     user = get_user(user_id)
     errors: dict[str, str] = {}
     login = _login(data, errors, exclude=user.id) if "login" in data else user.login
-    name = validate.text(data, "name", errors, max_length=120, required=True)
+    name = validate.name(data, "name", errors, max_length=120, required=True)
     role = validate.choice(data, "role", errors, ROLES) or user.role
     active = bool(data.get("active", user.active))
     password = _password(data, errors, required=False)
@@ -122,10 +148,13 @@ def update_user(actor: User | None, user_id: int, data: dict[str, Any]) -> User:
     user.role = role
     user.active = active
     if password:
-        user.set_password(password)  # also ends the sessions signed in with the old one
-    _commit_unless_login_taken()
-    if deactivated or password:
-        realtime.end_sessions(user.id)  # their open pages stop receiving at once
+        user.set_password(password)
+    ended = None
+    if deactivated or password:  # their open pages stop receiving at once, on every process
+        user.end_sessions()  # and a reactivation later does not revive their cookies
+        reason = "deactivated" if deactivated else "password_reset"
+        ended = {"person": user.brief(), "reason": reason}
+    _commit_unless_login_taken(actor, ended)
     return user
 
 
@@ -137,16 +166,25 @@ def set_locale(user: User, locale: str | None) -> None:
     db.session.commit()
 
 
+def normalize_login(login: str) -> str:
+    """A login as typed at sign-in ("  Alice ") to the one stored ("alice")."""
+    return login.strip().lower()
+
+
 def authenticate(login: str, password: str) -> User | None:
-    """The active person with this login and password, or None."""
-    if "\x00" in login:  # no login holds one, and PostgreSQL refuses it in a query
+    """The active person with this login and password, or None.
+
+    Every answer costs one password check: an unknown or deactivated login is checked against
+    a dummy hash, so the time a refusal takes does not tell which logins exist."""
+    user = None
+    if "\x00" not in login:  # no login holds one, and PostgreSQL refuses it in a query
+        user = db.session.execute(
+            sa.select(User).where(User.login == normalize_login(login))
+        ).scalar_one_or_none()
+    if user is None or not user.active:
+        passwords.check_nobody(password)
         return None
-    user = db.session.execute(
-        sa.select(User).where(User.login == login.strip().lower())
-    ).scalar_one_or_none()
-    if user is None or not user.active or not user.check_password(password):
-        return None
-    return user
+    return user if user.check_password(password) else None
 
 
 # --- first run -----------------------------------------------------------------------------
@@ -180,8 +218,20 @@ def check_setup_token(candidate: str | None) -> bool:
 
 
 def create_first_admin(token: str | None, data: dict[str, Any]) -> User:
+    """The setup link's one admin. The installation row and the admin are committed together
+    and the row's key is fixed, so of several people posting the link at once (threads,
+    green threads, processes) one gets the admin and the others a spent link: the database
+    decides, not the check of the token that all of them passed."""
     if not check_setup_token(token):
         raise Forbidden(_("This setup link is no longer valid."))
-    user = create_user(None, {**data, "role": Role.ADMIN})
+    user = _new_user({**data, "role": Role.ADMIN})
+    db.session.add(Installation(id=Installation.THE_ONE, set_up_at=utcnow()))
+    try:
+        db.session.flush()  # waits here for anybody else's setup to commit or roll back
+    except sa.exc.IntegrityError as exc:
+        db.session.rollback()
+        raise Forbidden(_("This setup link is no longer valid.")) from exc
+    db.session.add(user)
+    _commit_unless_login_taken()
     _setup_token_path().unlink(missing_ok=True)
     return user

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import flash, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -13,49 +13,55 @@ from wesup import kiosk as service
 from wesup.admin import bp
 from wesup.errors import ServiceError
 
-# The session key that carries a new link's address from the POST to the page after it.
-NEW_LINK = "kiosk_new_link"
-
 
 def _page(
     *,
     errors: dict[str, str] | None = None,
     form: Any = None,
     renamed: dict[int, str] | None = None,
-    new_link: str | None = None,
+    made: service.NewLink | None = None,
     status: int = 200,
 ) -> ResponseReturnValue:
-    """The list and the forms; `form` refills the create form, `renamed` a rename box."""
+    """The list and the forms; `form` refills the create form, `renamed` a rename box, `made`
+    is the link the create form just made (its address only in this answer)."""
+    new_link = None
+    if made is not None and made.secret is not None:
+        new_link = url_for("wall.board", kiosk=made.secret, _external=True)
     return render_template(
         "admin/kiosks.html",
         kiosks=service.kiosks(),
         errors=errors or {},
         form=form or {},
         renamed=renamed or {},
+        made=made,
         new_link=new_link,
+        nonce=service.new_form_nonce(),
         name_max=service.NAME_MAX,
     ), status
 
 
 @bp.get("/kiosks")
 def kiosks() -> ResponseReturnValue:
-    """Every kiosk link and the form that makes one; a link just made is shown this once."""
-    return _page(new_link=session.pop(NEW_LINK, None))
+    """Every kiosk link and the form that makes one."""
+    return _page()
 
 
 @bp.post("/kiosks")
 def create_kiosk() -> ResponseReturnValue:
-    """Make a link, then redirect (F5 must not make another): the page after it shows the
-    secret once, from the session, which forgets it there. The database keeps only its hash."""
+    """Make a link and show its address in this very answer, never in the session cookie
+    (signed, not encrypted). No redirect, so the answer is the only place it appears; it is
+    not stored (no-store), and posting the form again (F5, a double click) shows the same
+    link instead of making another: the form's nonce fixes the secret (kiosk.create_kiosk)."""
     try:
-        kiosk, secret = service.create_kiosk(current_user, request.form.to_dict())
+        made = service.create_kiosk(current_user, request.form.to_dict())
     except ServiceError as exc:
         return _page(
             errors=exc.fields or {"name": exc.message}, form=request.form, status=exc.status
         )
-    flash(_("Kiosk link “%(name)s” created.", name=kiosk.name))
-    session[NEW_LINK] = url_for("wall.board", kiosk=secret, _external=True)
-    return redirect(url_for("admin.kiosks"), 303)
+    response = make_response(_page(made=made, status=200 if made.repeated else 201))
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 @bp.post("/kiosks/<int:kiosk_id>/name")

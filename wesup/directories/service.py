@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from wesup import events, validate
+from wesup import events, locks, names, validate
 from wesup.enums import StatusCategory, directory_kind
 from wesup.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from wesup.extensions import db
@@ -47,8 +47,13 @@ def statuses(*, include_archived: bool = False) -> list[Status]:
     return list(db.session.execute(query).scalars())
 
 
-def _get(model: type[Entry], entry_id: int) -> Entry:
-    entry = db.session.get(model, entry_id)
+def _get(model: type[Entry], entry_id: int, *, to_change: bool = False) -> Entry:
+    """An entry by id; `to_change` holds it (wesup/locks.py) against tasks being saved with
+    it at this moment, for the changes that must know whether it is in use."""
+    if to_change:
+        entry = locks.hold(model, entry_id, to_change=True)
+    else:
+        entry = db.session.get(model, entry_id)
     if entry is None:
         raise NotFound(_("Not found."))
     return entry
@@ -62,7 +67,7 @@ def _names(data: dict[str, Any], partial: bool) -> bool:
 def _chat_fields(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
     errors: dict[str, str] = {}
     fields = {
-        "name": validate.text(data, "name", errors, max_length=120, required=_names(data, partial)),
+        "name": validate.name(data, "name", errors, max_length=120, required=_names(data, partial)),
         "note": validate.text(data, "note", errors, max_length=1000),
     }
     if errors:
@@ -73,7 +78,7 @@ def _chat_fields(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
 def _status_fields(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
     errors: dict[str, str] = {}
     fields = {
-        "name": validate.text(data, "name", errors, max_length=64, required=_names(data, partial)),
+        "name": validate.name(data, "name", errors, max_length=64, required=_names(data, partial)),
         "color": validate.color(data, "color", errors),
         "category": validate.choice(data, "category", errors, CATEGORIES),
         "position": validate.integer(data, "position", errors),
@@ -96,15 +101,19 @@ def _publish(kind: str, actor: User | None, entry: Chat | Status) -> dict[str, A
 
 
 def _require_unique_name(model: type[Entry], name: str, exclude_id: int | None = None) -> None:
-    """Two active chats (or statuses) of one name could not be told apart in a picker.
+    """Two active chats (or statuses) that look alike could not be told apart in a picker:
+    names compare by their look-alike key (names.skeleton: case, Cyrillic «С» and Latin "C",
+    full-width letters, doubled spaces).
 
-    Compared in Python: SQLite's lower() folds only ASCII, and these lists are short.
+    Compared in Python: the key is not SQL, and these lists are short.
     """
+    key = names.skeleton(name)
     query = sa.select(model.id, model.name).where(model.archived_at.is_(None))
     for entry_id, name_taken in db.session.execute(query):
-        if entry_id != exclude_id and name_taken.casefold() == name.casefold():
+        if entry_id != exclude_id and names.skeleton(name_taken) == key:
             raise ValidationFailed(
-                _("The name is already used."), {"name": _("Another entry has this name.")}
+                _("The name is already used."),
+                {"name": _("Another entry looks the same: %(name)s", name=name_taken)},
             )
 
 
@@ -141,7 +150,7 @@ def update_chat(actor: User, chat_id: int, data: dict[str, Any]) -> Chat:
 def update_status(actor: User, status_id: int, data: dict[str, Any]) -> Status:
     """Renaming or recoloring a status recolors every task that has it, live."""
     _require_editor(actor)
-    status = _get(Status, status_id)
+    status = _get(Status, status_id, to_change=True)  # its category may change: is it in use?
     fields = _status_fields(data, partial=True)
     if "category" in fields and fields["category"] != status.category:
         if _in_use(status):
@@ -173,12 +182,12 @@ def _in_use(entry: Chat | Status) -> bool:
 
 def delete_chat(actor: User, chat_id: int) -> tuple[dict[str, Any], bool]:
     _require_editor(actor)
-    return _delete(actor, _get(Chat, chat_id))
+    return _delete(actor, _get(Chat, chat_id, to_change=True))
 
 
 def delete_status(actor: User, status_id: int) -> tuple[dict[str, Any], bool]:
     _require_editor(actor)
-    status = _get(Status, status_id)
+    status = _get(Status, status_id, to_change=True)
     _keep_a_new_status(status)
     return _delete(actor, status)
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
-from wesup import events, rules, validate
+from wesup import events, locks, rules, validate
 from wesup.enums import TASK_KINDS, EventKind, StatusCategory
 from wesup.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from wesup.extensions import db
@@ -218,7 +218,7 @@ def _pick_chat(chat_id: int | None, current: Chat | None, errors: dict[str, str]
         return None
     if current is not None and current.id == chat_id:
         return current  # an archived chat stays on the tasks that already have it
-    chat = db.session.get(Chat, chat_id)
+    chat = locks.hold(Chat, chat_id, to_change=False)  # a lead may be removing it right now
     if chat is None or chat.archived_at is not None:
         errors["chat_id"] = _("Choose a chat from the list.")
         return None
@@ -228,11 +228,24 @@ def _pick_chat(chat_id: int | None, current: Chat | None, errors: dict[str, str]
 def _pick_status(status_id: int, current: Status | None, errors: dict[str, str]) -> Status | None:
     if current is not None and current.id == status_id:
         return current
-    status = db.session.get(Status, status_id)
+    status = locks.hold(Status, status_id, to_change=False)
     if status is None or status.archived_at is not None:
         errors["status_id"] = _("Choose a status from the list.")
         return None
     return status
+
+
+def _starting_status() -> Status | None:
+    """The default status, held like a picked one. Should a lead archive or remove it at this
+    very moment, the next status of category `new` is taken."""
+    for _attempt in range(3):
+        status = default_status()
+        if status is None:
+            return None
+        held = locks.hold(Status, status.id, to_change=False)
+        if held is not None and held.archived_at is None:
+            return held
+    return None
 
 
 def _parse_received_at(data: dict[str, Any], errors: dict[str, str]) -> datetime | None:
@@ -274,7 +287,7 @@ def create_task(actor: User, data: dict[str, Any]) -> Task:
     description = validate.text(data, "description", errors, max_length=DESCRIPTION_MAX)
     chat = _pick_chat(validate.integer(data, "chat_id", errors), None, errors)
     status_id = validate.integer(data, "status_id", errors)
-    status = _pick_status(status_id, None, errors) if status_id else default_status()
+    status = _pick_status(status_id, None, errors) if status_id else _starting_status()
     if status is None and "status_id" not in errors:
         errors["status_id"] = _("Create a status of category 'new' first.")
     received_at = _parse_received_at(data, errors)

@@ -1,14 +1,26 @@
 """Wall-board pages: /board, its data, the kiosk link that opens it, and the kiosk's fence.
 
 A kiosk link (/board?kiosk=<secret>) turns this browser into a read-only wall screen: it
-signs a person out, keeps only the kiosk's id in the session and redirects to /board, so the
-secret does not stay in the address bar, the history or a screenshot. A kiosk session reaches
-/board, /board/data, static files and /board/leave; everything else answers 403.
+keeps only the kiosk's id in the session and redirects to /board, so the secret does not stay
+in the address bar, the history or a screenshot. A browser signed in as a person is asked
+first, and only the POST of that question signs the person out: a GET (a link or an image on
+another site) never does. A kiosk session reaches /board, /board/data, static files and
+/board/leave; everything else answers 403.
 """
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    Response,
+    current_app,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
@@ -70,21 +82,53 @@ def _viewer(*, forget_revoked: bool) -> KioskToken | str | None:
     return None
 
 
-def _open_kiosk_link(secret: str) -> ResponseReturnValue:
+def _kept_secret(response: ResponseReturnValue) -> Response:
+    """An answer about a secret in the address: not stored, not passed on as a referrer."""
+    response = make_response(response)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _link_kiosk(secret: str | None) -> KioskToken | ResponseReturnValue:
+    """The active kiosk a secret opens, or the page that says why not."""
     kiosk = kiosks.find_by_secret(secret)
     if kiosk is None:
         return _refused("invalid", 404)
     if not kiosk.is_active:
         return _refused("revoked", 403)
+    return kiosk
+
+
+def _become_kiosk(kiosk: KioskToken, theme: str | None) -> Response:
+    """Sign out whoever is signed in, remember the kiosk, go to the board."""
     if current_user.is_authenticated:
         logout_user()
     session["kiosk_id"] = kiosk.id
     session.permanent = True  # the TV keeps its board across browser restarts
-    theme = request.args.get("theme")
-    response = redirect(url_for("wall.board", theme=theme if theme in THEMES else None))
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
+    return _kept_secret(redirect(url_for("wall.board", theme=theme if theme in THEMES else None)))
+
+
+def _open_kiosk_link(secret: str) -> ResponseReturnValue:
+    kiosk = _link_kiosk(secret)
+    if not isinstance(kiosk, KioskToken):
+        return kiosk
+    if current_user.is_authenticated:  # ask before signing anybody out
+        return _kept_secret(
+            render_template(
+                "wall/switch.html", kiosk=kiosk, secret=secret, theme=request.args.get("theme")
+            )
+        )
+    return _become_kiosk(kiosk, request.args.get("theme"))
+
+
+@bp.post("/kiosk")
+def switch_to_kiosk() -> ResponseReturnValue:
+    """The signed-in person said yes: this browser becomes the kiosk's wall screen."""
+    kiosk = _link_kiosk(request.form.get("kiosk"))
+    if not isinstance(kiosk, KioskToken):
+        return kiosk
+    return _become_kiosk(kiosk, request.form.get("theme"))
 
 
 @bp.get("")

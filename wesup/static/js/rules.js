@@ -33,8 +33,8 @@ export function canEdit(me, task) {
   return Boolean(me.can_edit_every || (me.works_tasks && task.agent.id === me.id));
 }
 
-// Who gets a lane on the wall: a person with open tasks, or who resolved one today, or an
-// agent with WeSup open now. Leads merely online get none: they are not taking requests.
+// Who gets a lane on the wall: a person with open tasks, or who resolved one today, or who
+// works tasks (shiftAgent: agent, lead, admin) and has WeSup open now. A viewer only watches.
 export function onShift({ holdsOpen, resolvedToday, online, shiftAgent }) {
   return Boolean(holdsOpen || resolvedToday || (online && shiftAgent));
 }
