@@ -18,7 +18,7 @@ import redis
 import sqlalchemy as sa
 from flask import Flask
 
-from tests.builders import cut, live_events, make_task, make_user, signed_in
+from tests.builders import cut, live_events, make_kiosk_link, make_task, make_user, signed_in
 from tests.conftest import REDIS_URL, absent
 from tests.server_process import free_port
 from wesup import bell, relay, sockets
@@ -128,9 +128,9 @@ def test_a_session_ended_elsewhere_cuts_the_persons_sockets_before_later_events(
 
 
 def test_a_kiosk_revoked_elsewhere_is_cut_when_the_log_says_so(app, socket_client):
-    root = make_user(app, "root", role=Role.ADMIN)
+    secret = make_kiosk_link(signed_in(app, "root", role=Role.ADMIN), "TV")
     with app.app_context():
-        link, secret = kiosks.create_kiosk(db.session.get(User, root.id), {"name": "TV"})
+        link = kiosks.find_by_secret(secret)
     tv_browser = app.test_client()
     assert tv_browser.get(f"/board?kiosk={secret}").status_code == 302
     tv = socket_client(tv_browser, view="wall")

@@ -15,8 +15,7 @@ import requests
 from werkzeug.security import generate_password_hash
 
 from tests.conftest import IN_CI, POSTGRES_URL, REDIS_URL, fresh_redis
-from tests.server_process import CSRF_FIELD, PASSWORD, Browser, ServerProcess
-from tests.test_scaleout import reset_schema
+from tests.server_process import CSRF_FIELD, PASSWORD, Browser, ServerProcess, reset_schema
 
 pytestmark = pytest.mark.e2e
 
