@@ -72,6 +72,7 @@ def main(argv: list[str] | None = None) -> None:
     from wesup import create_app
     from wesup.directories.service import seed_defaults
     from wesup.extensions import socketio
+    from wesup.serving import server_options
     from wesup.users import setup_token
 
     try:
@@ -96,11 +97,7 @@ def main(argv: list[str] | None = None) -> None:
             flush=True,
         )
     print(f"WeSup on http://{host}:{port} ({args.async_mode})", flush=True)
-    server_options: dict[str, object] = {}
-    if args.async_mode == "eventlet":
-        # eventlet's default of 1024 concurrent connections (idle keep-alives included)
-        # would cap the board's audience well below a few TVs and a floor of open tabs.
-        server_options["max_size"] = app.config["MAX_CONNECTIONS"]
+    options = server_options(args.async_mode, app.config)  # connection cap, HTTP timeout
     # Everything loaded so far lives as long as the process: keep the garbage collector's
     # full passes from walking it again and again (they set the p99 of live delivery).
     gc.collect()
@@ -112,7 +109,7 @@ def main(argv: list[str] | None = None) -> None:
         use_reloader=False,
         log_output=False,
         allow_unsafe_werkzeug=args.async_mode == "threading",
-        **server_options,
+        **options,
     )
 
 

@@ -228,6 +228,17 @@ def socket_client(app: Flask):
 # --- several real server processes --------------------------------------------------------
 
 
+def require_redis(redis_url: str) -> None:
+    """This Redis must answer."""
+    queue = redis.Redis.from_url(redis_url, socket_timeout=3)
+    try:
+        queue.ping()
+    except redis.RedisError as exc:
+        absent(f"Redis is not reachable at {redis_url}: {exc}")
+    finally:
+        queue.close()
+
+
 def require_postgres_and_redis(redis_url: str) -> str:
     """PostgreSQL (WESUP_TEST_DATABASE_URL) and this Redis must answer; returns the database URL."""
     if not POSTGRES_URL:
@@ -236,13 +247,7 @@ def require_postgres_and_redis(redis_url: str) -> str:
         psycopg2.connect(POSTGRES_URL, connect_timeout=3).close()
     except psycopg2.OperationalError as exc:
         absent(f"PostgreSQL is not reachable: {exc}")
-    queue = redis.Redis.from_url(redis_url, socket_timeout=3)
-    try:
-        queue.ping()
-    except redis.RedisError as exc:
-        absent(f"Redis is not reachable at {redis_url}: {exc}")
-    finally:
-        queue.close()
+    require_redis(redis_url)
     assert POSTGRES_URL
     return POSTGRES_URL
 

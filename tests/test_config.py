@@ -68,6 +68,63 @@ def test_numbers_from_the_environment_are_numbers(instance, monkeypatch):
     assert (config["PORT"], config["REPLAY_LIMIT"]) == (8080, 50)
 
 
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        *[("true", True), ("1", True), ("Yes", True), ("on", True)],
+        *[("false", False), ("0", False), ("NO", False), ("off", False)],
+    ],
+)
+def test_yes_no_settings_from_the_environment_mean_what_they_say(
+    instance, monkeypatch, raw, expected
+):
+    """bool("false") is True: a yes/no variable needs its own parser."""
+    monkeypatch.setenv("WESUP_HTTPS", raw)
+    assert configured(instance).config["HTTPS"] is expected
+
+
+def test_a_yes_no_setting_that_is_neither_is_refused(instance, monkeypatch):
+    monkeypatch.setenv("WESUP_HTTPS", "maybe")
+    with pytest.raises(ValueError, match="WESUP_HTTPS"):
+        configured(instance)
+
+
+def test_the_hardening_settings_come_from_the_environment(instance, monkeypatch):
+    monkeypatch.setenv("WESUP_REMEMBER_DAYS", "7")
+    monkeypatch.setenv("WESUP_MAX_CONTENT_LENGTH", "4096")
+    monkeypatch.setenv("WESUP_HTTP_TIMEOUT", "45")
+    monkeypatch.setenv("WESUP_FRAME_ANCESTORS", "https://dash.example.com")
+    config = configured(instance).config
+    assert (config["REMEMBER_DAYS"], config["MAX_CONTENT_LENGTH"]) == (7, 4096)
+    assert (config["HTTP_TIMEOUT"], config["FRAME_ANCESTORS"]) == (45, "https://dash.example.com")
+    assert config["WTF_CSRF_TIME_LIMIT"] == 7 * 24 * 3600
+
+
+def test_the_hardening_defaults(instance):
+    config = configured(instance).config
+    assert config["HTTPS"] is False
+    assert config["REMEMBER_DAYS"] == 30
+    assert config["MAX_CONTENT_LENGTH"] == 1024 * 1024
+    assert config["HTTP_TIMEOUT"] == 30
+    assert config["FRAME_ANCESTORS"] == ""
+    assert config["SESSION_COOKIE_SAMESITE"] == "Lax"  # not Flask's None
+    assert config["SESSION_COOKIE_SECURE"] is False
+
+
+@pytest.mark.parametrize(("interval", "timeout", "http"), [(10, 5, 15), (10, 5, 10), (20, 20, 30)])
+def test_an_http_timeout_that_would_cut_quiet_websockets_is_refused(
+    instance, interval, timeout, http
+):
+    settings = {"PING_INTERVAL": interval, "PING_TIMEOUT": timeout, "HTTP_TIMEOUT": http}
+    with pytest.raises(ValueError, match="WESUP_HTTP_TIMEOUT"):
+        configured(instance, settings)
+
+
+def test_a_sign_in_must_last_a_day_at_least(instance):
+    with pytest.raises(ValueError, match="WESUP_REMEMBER_DAYS"):
+        configured(instance, {"REMEMBER_DAYS": 0})
+
+
 def test_trusted_proxies_default_to_none(instance, monkeypatch):
     assert configured(instance).config["TRUSTED_PROXIES"] == 0
     monkeypatch.setenv("WESUP_TRUSTED_PROXIES", "1")

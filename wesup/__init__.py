@@ -10,7 +10,17 @@ import sqlalchemy as sa
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from wesup import auth, cli, errorpages, i18n, models, sockets, vendor  # noqa: F401 - they register
+from wesup import (  # noqa: F401 - they register
+    auth,
+    cli,
+    errorpages,
+    i18n,
+    models,
+    security,
+    socketguard,
+    sockets,
+    vendor,
+)
 from wesup.admin import bp as admin_bp
 from wesup.api import bp as api_bp
 from wesup.bell import redis_channel
@@ -37,6 +47,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     configure(app, config)
     app.before_request(errorpages.refuse_undecodable_query)  # first: other hooks read the query
+    security.init_app(app)  # before csrf: its size check runs before CSRF reads a body
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()))
     csrf.init_app(app)
@@ -57,6 +68,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         manage_session=False,  # the socket shares the Flask-Login cookie session
     )
     _trust_proxies(app)
+    socketguard.init_app(app, socketio.server)
     live_state.init_app(app)
     _enable_sqlite_wal(app)
     app.register_blueprint(auth.bp)

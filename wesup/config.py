@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import secrets
 import sys
+from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -47,10 +49,26 @@ class Defaults:
     SHIFTS = ""  # e.g. "08:00-20:00,20:00-08:00" in the team zone; empty: one shift per day
     HANDOVER_ALERT_MINUTES = 15  # wall board: a handover nobody accepted turns red
     SQL_ECHO = False
+    HTTPS = False  # served over HTTPS: Secure cookies and Strict-Transport-Security
+    REMEMBER_DAYS = 30  # "Remember me", a kiosk screen's session, and every CSRF token
+    FRAME_ANCESTORS = ""  # space-separated origins that may frame the wall board; else nobody
+    MAX_CONTENT_LENGTH = 1024 * 1024  # bytes; a larger request body is refused unread (413)
+    HTTP_TIMEOUT = 30  # seconds a connection may stay silent; > PING_INTERVAL + PING_TIMEOUT
 
 
-# Environment variables read as WESUP_<NAME>; the type of the default decides the parsing.
-ENV_KEYS = {
+def parse_bool(raw: str) -> bool:
+    """Yes or no from a variable: 1/true/yes/on or 0/false/no/off, any case. Anything else
+    is a mistake to report (bool("false") would be True)."""
+    word = raw.strip().lower()
+    if word in ("1", "true", "yes", "on"):
+        return True
+    if word in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"not a yes/no value: {raw!r} (use true or false)")
+
+
+# Environment variables read as WESUP_<NAME>, each with the parser of its type.
+ENV_KEYS: dict[str, Callable[[str], Any]] = {
     "SECRET_KEY": str,
     "DATABASE_URL": str,
     "TIMEZONE": str,
@@ -73,6 +91,11 @@ ENV_KEYS = {
     "LOGIN_LIMIT_PER_ADDRESS": str,
     "SHIFTS": str,
     "HANDOVER_ALERT_MINUTES": int,
+    "HTTPS": parse_bool,
+    "REMEMBER_DAYS": int,
+    "FRAME_ANCESTORS": str,
+    "MAX_CONTENT_LENGTH": int,
+    "HTTP_TIMEOUT": int,
 }
 
 
@@ -83,7 +106,10 @@ def env_overrides(environ: os._Environ[str] | dict[str, str] | None = None) -> d
     for key, cast in ENV_KEYS.items():
         raw = environ.get(f"WESUP_{key}")
         if raw not in (None, ""):
-            found[key] = cast(raw)
+            try:
+                found[key] = cast(raw)
+            except ValueError as exc:
+                raise ValueError(f"WESUP_{key}: {exc}") from None
     return found
 
 
@@ -149,12 +175,44 @@ def configure(app: Flask, overrides: dict[str, Any] | None) -> None:
             url = "postgresql+psycopg2://" + url.removeprefix(bare)
     app.config["SQLALCHEMY_DATABASE_URI"] = url
     app.config["SQLALCHEMY_ECHO"] = app.config["SQL_ECHO"]
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
-    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    _check_http_timeout(app.config)
+    _configure_cookies(app.config)
     app.config["BABEL_DEFAULT_LOCALE"] = app.config["DEFAULT_LOCALE"]
     app.config["BABEL_DEFAULT_TIMEZONE"] = "UTC"
     configure_limiter(app)
+
+
+def _check_http_timeout(config: Any) -> None:
+    """A WebSocket is quiet between pings: a timeout shorter than a ping round would cut it."""
+    ping_round = config["PING_INTERVAL"] + config["PING_TIMEOUT"]
+    if config["HTTP_TIMEOUT"] <= ping_round:
+        raise ValueError(
+            f"WESUP_HTTP_TIMEOUT ({config['HTTP_TIMEOUT']} s) must exceed WESUP_PING_INTERVAL + "
+            f"WESUP_PING_TIMEOUT ({ping_round} s), or quiet WebSockets would be cut"
+        )
+
+
+def _configure_cookies(config: Any) -> None:
+    """Assigned, not set by default: Flask's own defaults (SameSite None) would win.
+
+    A sign-in lasts at most REMEMBER_DAYS without use: the remember-me cookie's lifetime, and
+    Flask's limit on the age of a signed session cookie (a kiosk screen's permanent session
+    too). A CSRF token lives no longer than that, and dies earlier when its sign-in ends:
+    wesup/security.py renews the token's secret at every sign-in and sign-out.
+    """
+    if config["REMEMBER_DAYS"] < 1:
+        raise ValueError("WESUP_REMEMBER_DAYS must be 1 or more")
+    lifetime = timedelta(days=config["REMEMBER_DAYS"])
+    secure = bool(config["HTTPS"])
+    config["SESSION_COOKIE_HTTPONLY"] = True
+    config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    config["SESSION_COOKIE_SECURE"] = secure
+    config["PERMANENT_SESSION_LIFETIME"] = lifetime
+    config["REMEMBER_COOKIE_DURATION"] = lifetime
+    config["REMEMBER_COOKIE_HTTPONLY"] = True
+    config["REMEMBER_COOKIE_SAMESITE"] = "Lax"
+    config["REMEMBER_COOKIE_SECURE"] = secure
+    config["WTF_CSRF_TIME_LIMIT"] = int(lifetime.total_seconds())
 
 
 def is_redis_url(url: str | None) -> bool:
