@@ -15,10 +15,20 @@ import itsdangerous.timed
 import pytest
 from flask import Flask
 
-from tests.builders import PASSWORD, Auth, assert_refused, make_task, make_user, signed_in
+from tests.builders import (
+    PASSWORD,
+    Auth,
+    assert_refused,
+    make_group,
+    make_task,
+    make_user,
+    signed_in,
+)
 from tests.test_kiosk import create_link
-from wesup import create_app
+from wesup import create_app, handovers
 from wesup.enums import Role
+from wesup.extensions import db
+from wesup.models import User
 
 POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -290,16 +300,30 @@ INLINE_PAGES = [
     ("/admin/users/{id}", Role.ADMIN),
     ("/admin/kiosks", Role.ADMIN),
     ("/board", Role.VIEWER),
+    ("/tasks/handovers/{handover}", Role.LEAD),
     ("/no/such/page", Role.AGENT),
 ]
+
+
+SHOWS_LINES = ("/tasks", "/directories", "/admin/users", "/admin/users/{id}")
 
 
 @pytest.mark.parametrize(("path", "role"), INLINE_PAGES)
 def test_no_page_has_inline_script_or_style(app, path, role):
     client = browser(app, role)
     agent = make_user(app, "alice")
+    line = make_group(app, "First line", members=(agent,))
     make_task(app, agent, "A task whose status chip shows")  # chips on the task pages
-    page = client.get(path.format(id=agent.id)).get_data(as_text=True)
+    make_task(
+        app, agent, "One with its line's tag", agent_id=agent.id, group_id=line.id
+    )  # line tags and dots
+    with app.app_context():
+        handover = handovers.create_handover(
+            db.session.get(User, agent.id), {"to_group_id": line.id, "note": "Over to you"}
+        )
+    page = client.get(path.format(id=agent.id, handover=handover.id)).get_data(as_text=True)
+    if path in SHOWS_LINES:
+        assert f'data-color="{line.color}"' in page
     finder = InlineFinder()
     finder.feed(page)
     assert finder.found == []
