@@ -301,6 +301,7 @@ INLINE_PAGES = [
     ("/admin/kiosks", Role.ADMIN),
     ("/board", Role.VIEWER),
     ("/tasks/handovers/{handover}", Role.LEAD),
+    ("/reports/my-shift", Role.AGENT),
     ("/no/such/page", Role.AGENT),
 ]
 

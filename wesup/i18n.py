@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import get_locale
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -43,3 +43,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters["team_time"] = team_time
     app.jinja_env.filters["duration"] = duration
+    app.jinja_env.filters["number"] = format_decimal  # 1 234 or 1,234, as the reader writes

@@ -16,6 +16,8 @@ NODE_MODULES = Path(__file__).resolve().parent.parent / "node_modules"
 FILES = {
     "socket.io.min.js": NODE_MODULES / "socket.io-client" / "dist",
     "socket.io.min.js.map": NODE_MODULES / "socket.io-client" / "dist",
+    "chart.umd.min.js": NODE_MODULES / "chart.js" / "dist",  # the report's charts
+    "chart.umd.min.js.map": NODE_MODULES / "chart.js" / "dist",
 }
 
 

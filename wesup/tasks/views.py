@@ -18,8 +18,9 @@ from wesup.directories import service as directories
 from wesup.errors import Conflict, ValidationFailed
 from wesup.models import User, utcnow
 from wesup.owners import chosen, line_ids
+from wesup.periodnav import choose_period, period_links
 from wesup.tasks import bp, service
-from wesup.timeutil import Period, duration_seconds, parse_period, shift_at, to_team_time, today
+from wesup.timeutil import Period, duration_seconds, shift_at, to_team_time, today
 
 INPUT_MINUTE = "%Y-%m-%dT%H:%M"  # the value format of <input type="datetime-local">
 
@@ -131,17 +132,10 @@ def _id_filter(name: str, errors: dict[str, str]) -> int | None:
 def board() -> ResponseReturnValue:
     """Every agent's tasks for a period (?from=&to=), filtered by agent, status and chat."""
     errors: dict[str, str] = {}
-    typed = {name: request.args.get(name, "") for name in ("from", "to")}
-    period_errors: dict[str, str] = {}
-    try:
-        period = parse_period(typed["from"], typed["to"])
-    except ValidationFailed as exc:
-        # Say what is wrong, next to the dates as typed; the board shows today meanwhile.
-        errors["period"] = exc.message
-        period_errors = exc.fields
-        period = Period(today(), today())
-    else:
-        typed = {"from": period.first.isoformat(), "to": period.last.isoformat()}
+    chosen_period = choose_period(request.args)
+    period = chosen_period.period
+    if chosen_period.message:  # said next to the dates as typed; the board shows today
+        errors["period"] = chosen_period.message
     requested = service.TaskFilter(
         agent_id=_id_filter("agent", errors),
         status_id=_id_filter("status", errors),
@@ -165,8 +159,8 @@ def board() -> ResponseReturnValue:
         filters=filters,
         deleted=snapshot.task_filter.deleted,
         errors=errors,
-        dates=typed,
-        period_errors=period_errors,
+        dates=chosen_period.dates,
+        period_errors=chosen_period.fields,
         links=_period_links(period, filters, snapshot.task_filter.deleted),
         agents=users.people_who_work_tasks(include_inactive=True),
         statuses=statuses,
@@ -188,32 +182,14 @@ def board() -> ResponseReturnValue:
 
 
 def _period_links(period: Period, filters: dict[str, int | None], deleted: bool) -> dict[str, str]:
-    """Previous / today / next and the deleted-tasks switch, each keeping the other choices."""
+    """Previous / today / next (periodnav) and the deleted-tasks switch, each keeping the
+    other choices."""
     kept: dict[str, Any] = {key: value for key, value in filters.items() if value}
-
-    def link(target: Period, *, show_deleted: bool = deleted) -> str:
-        params: dict[str, Any] = {
-            "from": target.first.isoformat(),
-            "to": target.last.isoformat(),
-            **kept,
-        }
-        if show_deleted:
-            params["deleted"] = 1
-        return url_for("tasks.board", **params)
-
-    def shifted(days: int) -> Period:
-        try:
-            return period.shifted(days)
-        except OverflowError:  # beyond year 1 or 9999: the link stays on this period
-            return period
-
-    day = today()
+    here = {"from": period.first.isoformat(), "to": period.last.isoformat(), **kept}
     return {
-        "previous": link(shifted(-period.days)),
-        "today": link(Period(day, day)),
-        "next": link(shifted(period.days)),
-        "deleted": link(period, show_deleted=True),
-        "live": link(period, show_deleted=False),
+        **period_links("tasks.board", period, **kept, deleted=1 if deleted else None),
+        "deleted": url_for("tasks.board", **here, deleted=1),
+        "live": url_for("tasks.board", **here),
     }
 
 
