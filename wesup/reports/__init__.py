@@ -1,8 +1,8 @@
-"""Reports (/reports): the period's numbers from the event log, charts, downloads, and My shift,
-ready to paste."""
+"""Reports: shift, day and period numbers read from the event log.
 
-from flask import Blueprint
-
-bp = Blueprint("reports", __name__, url_prefix="/reports")
-
-from wesup.reports import views  # noqa: E402, F401 - routes register on bp
+`history` keeps the projection (TaskSpan, TaskMark) in step with the log; `service` answers
+`build_report` and `report_tasks`; `exports` writes CSV, XLSX and text; `views` is the
+blueprint of the pages (/reports, My shift) with `charts` and `myshift`. This file imports
+nothing: events.record calls history.follow, and loading the package must not pull the
+services (or the pages) in behind it.
+"""
