@@ -146,7 +146,7 @@ def test_my_tasks_links_to_my_shift(app):
         (Role.AGENT, 200, None),
         (Role.LEAD, 200, None),
         (Role.ADMIN, 200, None),
-        (Role.VIEWER, 302, "/tasks"),
+        (Role.VIEWER, 302, "/reports"),
         (None, 302, "/login"),
     ],
 )

@@ -301,6 +301,8 @@ INLINE_PAGES = [
     ("/admin/kiosks", Role.ADMIN),
     ("/board", Role.VIEWER),
     ("/tasks/handovers/{handover}", Role.LEAD),
+    ("/reports", Role.LEAD),
+    ("/reports?theme=dark&by=status", Role.AGENT),
     ("/reports/my-shift", Role.AGENT),
     ("/no/such/page", Role.AGENT),
 ]

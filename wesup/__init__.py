@@ -28,7 +28,7 @@ from wesup.config import configure, serving_async_mode
 from wesup.directories import bp as directories_bp
 from wesup.enums import js_enums
 from wesup.extensions import csrf, db, limiter, live_state, login_manager, migrate, socketio
-from wesup.reports import bp as reports_bp
+from wesup.reports.views import bp as reports_bp
 from wesup.tasks import bp as tasks_bp
 from wesup.validate import RowIdConverter
 from wesup.wall import bp as wall_bp
