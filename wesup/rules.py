@@ -90,6 +90,33 @@ def oldest_first(task: Mapping[str, Any]) -> tuple[datetime, int]:
     return (datetime.fromisoformat(task["received_at"]), task["id"])
 
 
+def board_order(task: Mapping[str, Any]) -> tuple[int, datetime, int]:
+    """Open urgent tasks first, then oldest first: the order of every board's open tasks
+    (tasks.service.OPEN_ORDER says it in SQL)."""
+    urgent_open = bool(task.get("urgent")) and not task.get("resolved_at")
+    return (0 if urgent_open else 1, *oldest_first(task))
+
+
+AGE_LEVELS = ("", "warn", "alert")
+
+
+def age_level(
+    since: datetime, now: datetime, warn_minutes: int, alert_minutes: int, *, parked: bool = False
+) -> str:
+    """How loudly a task's quiet time shouts: "" (fine), "warn" (amber, WESUP_AGE_WARN_MINUTES
+    and more since `since`) or "alert" (red, WESUP_AGE_ALERT_MINUTES and more). Lists measure
+    from the task's last activity, the wall from when it arrived; a postponed task (`parked`)
+    waits on purpose and never shouts."""
+    if parked:
+        return ""
+    minutes = (now - since).total_seconds() / 60
+    if minutes >= alert_minutes:
+        return "alert"
+    if minutes >= warn_minutes:
+        return "warn"
+    return ""
+
+
 def wall_lanes(
     tasks: Iterable[Mapping[str, Any]],
     online: Collection[Mapping[str, Any]],
@@ -99,10 +126,11 @@ def wall_lanes(
 ) -> list[Lane]:
     """First one queue lane per line, in the lines' order ({"group", ...}: the line's
     unassigned tasks), then one lane per person on shift, by name ({"agent", ...}): open and
-    postponed cards oldest first, tasks resolved this shift (since `shift_start`) newest
-    first. Tasks are as Task.to_dict() sends them; `online` is [{id, name}];
-    `shift_agent_ids` are the people whose being online puts them on shift; `groups` are the
-    active lines ({id, name, color, position}), each of which gets its queue lane."""
+    postponed cards in board_order (urgent first, then oldest), tasks resolved this shift
+    (since `shift_start`) newest first. Tasks are as Task.to_dict() sends them; `online` is
+    [{id, name}]; `shift_agent_ids` are the people whose being online puts them on shift;
+    `groups` are the active lines ({id, name, color, position}), each of which gets its
+    queue lane."""
     lanes: dict[int, Lane] = {}
     queues: dict[int, Lane] = {}
 
@@ -141,13 +169,13 @@ def wall_lanes(
             shift_agent=person in shift_agent_ids,
         ):
             continue
-        item["open"].sort(key=oldest_first)
-        item["postponed"].sort(key=oldest_first)
+        item["open"].sort(key=board_order)
+        item["postponed"].sort(key=board_order)
         item["resolved"].sort(key=_newest_resolved_first)
         shown.append(item)
     for item in queues.values():
-        item["open"].sort(key=oldest_first)
-        item["postponed"].sort(key=oldest_first)
+        item["open"].sort(key=board_order)
+        item["postponed"].sort(key=board_order)
         item["resolved"].sort(key=_newest_resolved_first)
     ordered_queues = sorted(queues.values(), key=lambda item: queue_order(item["group"]))
     return ordered_queues + sorted(shown, key=lambda item: lane_order(item["agent"]))

@@ -4,6 +4,8 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
 import {
+  ageLevel,
+  boardOrder,
   canComment,
   canEdit,
   canTake,
@@ -86,6 +88,21 @@ describe("formatDuration", () => {
     test(`${name}: ${c.seconds} s`, () => {
       const text = c.units ? formatDuration(c.seconds, c.units) : formatDuration(c.seconds);
       assert.equal(text, c.text);
+    });
+  }
+});
+
+describe("boardOrder", () => {
+  for (const [name, c] of cases("board_order")) {
+    test(name, () => assert.deepEqual(ids([...c.tasks].sort(boardOrder)), c.order));
+  }
+});
+
+describe("ageLevel", () => {
+  for (const [name, c] of cases("age_level")) {
+    test(name, () => {
+      assert.equal(ageLevel(c.since, c.now, c.warn, c.alert, c.parked ?? false), c.level);
+      assert.equal(ageLevel(c.since, Date.parse(c.now), c.warn, c.alert, c.parked ?? false), c.level);
     });
   }
 });

@@ -24,6 +24,12 @@ DESCRIPTION_MAX = 10_000
 COMMENT_MAX = 5_000
 NOTE_MAX = 2_000
 CLOCK_SKEW = timedelta(minutes=5)
+# rules.board_order in SQL: open urgent tasks first, then by the time the request arrived
+OPEN_ORDER = (
+    sa.case((sa.and_(Task.urgent, Task.resolved_at.is_(None)), 0), else_=1),
+    Task.received_at,
+    Task.id,
+)
 
 
 # --- permissions ---------------------------------------------------------------------------
@@ -131,15 +137,16 @@ def tasks_in_period(period: Period, task_filter: TaskFilter | None = None) -> li
         query = query.where(Task.group_id == task_filter.group_id)
     if task_filter.unassigned:
         query = query.where(Task.agent_id.is_(None))
-    return list(db.session.execute(query.order_by(Task.received_at, Task.id)).scalars())
+    return list(db.session.execute(query.order_by(*OPEN_ORDER)).scalars())
 
 
 def open_tasks(agent_id: int | None = None) -> list[Task]:
-    """Unresolved tasks, oldest first; one agent's or everybody's."""
+    """Unresolved tasks, urgent ones first, then oldest first (rules.board_order); one
+    agent's or everybody's."""
     query = sa.select(Task).where(Task.resolved_at.is_(None), Task.deleted_at.is_(None))
     if agent_id is not None:
         query = query.where(Task.agent_id == agent_id)
-    return list(db.session.execute(query.order_by(Task.received_at, Task.id)).scalars())
+    return list(db.session.execute(query.order_by(*OPEN_ORDER)).scalars())
 
 
 def closed_this_shift(agent_id: int | None = None, shift: Shift | None = None) -> list[Task]:
@@ -164,7 +171,7 @@ def queued_tasks(group_ids: Collection[int]) -> list[Task]:
         Task.resolved_at.is_(None),
         Task.deleted_at.is_(None),
     )
-    return list(db.session.execute(query.order_by(Task.received_at, Task.id)).scalars())
+    return list(db.session.execute(query.order_by(*OPEN_ORDER)).scalars())
 
 
 def summary(tasks: list[Task]) -> dict[str, int]:
@@ -352,6 +359,7 @@ def create_task(actor: User, data: dict[str, Any]) -> Task:
     if status is None and "status_id" not in errors:
         errors["status_id"] = _("Create a status of category 'new' first.")
     received_at = _parse_received_at(data, errors)
+    urgent = validate.flag(data, "urgent", errors)
     holder = _pick_holder(actor, data, errors, None)
     if errors or status is None or holder is None:
         raise ValidationFailed(_("The task was not saved."), errors)
@@ -367,6 +375,8 @@ def create_task(actor: User, data: dict[str, Any]) -> Task:
         received_at=received_at or now,
         created_at=now,
         updated_at=now,
+        last_activity_at=now,
+        urgent=bool(urgent),
     )
     _apply_status(task, status, now)
     db.session.add(task)
@@ -457,6 +467,9 @@ def update_task(actor: User, task_id: int, data: dict[str, Any]) -> Task:
             errors["received_at"] = _("A task cannot be received after it was resolved.")
         elif received_at != task.received_at:
             changes["received_at"] = [task.received_at.isoformat(), received_at.isoformat()]
+    urgent = validate.flag(data, "urgent", errors)
+    if urgent is not None and urgent != task.urgent:
+        changes["urgent"] = [task.urgent, urgent]
     before = Holder.of(task)
     after = before
     if "agent_id" in data or "group_id" in data:
@@ -477,6 +490,8 @@ def update_task(actor: User, task_id: int, data: dict[str, Any]) -> Task:
         task.description = changes["description"][1]
     task.chat = new_chat
     task.received_at = received_at
+    if "urgent" in changes:
+        task.urgent = changes["urgent"][1]
     if "status" in changes:
         _apply_status(task, new_status, now)
     task.agent, task.group = after.agent, after.group

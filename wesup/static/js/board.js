@@ -9,7 +9,8 @@ import { startNotifier } from "./notify.js";
 import { TaskDialog } from "./taskdialog.js";
 import { startTeamwork } from "./teampage.js";
 import { directoryKinds, eventKind } from "./enums.js";
-import { countSummary, inPeriod, oldestFirst } from "./rules.js";
+import { startKeys } from "./keys.js";
+import { boardOrder, countSummary, inPeriod } from "./rules.js";
 import { highlight, placeRow, removeRows, renderRow } from "./taskrow.js";
 import { TaskStore, byName, byPosition, taskActions } from "./taskstore.js";
 import { teamDay } from "./teamtime.js";
@@ -32,6 +33,7 @@ const COLUMNS = [
   "received",
   "resolved",
   "duration",
+  "activity",
 ];
 if (page.deleted) COLUMNS.push("actions");
 const body = document.querySelector("#board tbody");
@@ -55,7 +57,7 @@ function place(task, { quiet = false } = {}) {
     const row = renderRow(task, COLUMNS, ctx);
     placeRow(body, row, (other) => {
       const next = store.get(other.dataset.taskId);
-      return next && oldestFirst(task, next) < 0;
+      return next && boardOrder(task, next) < 0;
     });
     if (!quiet) highlight(row);
   }
@@ -211,6 +213,7 @@ startLive({
 
 renderAll();
 startTimers(body);
+startKeys(ctx); // j/k, Enter, s, 1–9, c, a, u, /, [ and ], ?
 
 // A board left open on "today" (no dates in its URL) moves to the new day at midnight.
 const startDay = teamDay();

@@ -37,16 +37,22 @@ export function t(key, params = {}) {
   return text.replace(/\{(\w+)\}/g, (match, name) => (name in params ? String(params[name]) : match));
 }
 
-// A short message in the corner; errors stay longer.
-export function toast(message, kind = "info") {
+// A short message in the corner; errors stay longer. `actions` ([{label, onclick}]) become
+// buttons in it ("Open · Undo"); `ms` how long it stays. Returns the toast's element.
+export function toast(message, kind = "info", { actions = [], ms = null } = {}) {
   let region = document.querySelector(".toasts");
   if (!region) {
     region = el("div", { class: "toasts", role: "status", "aria-live": "polite" });
     document.body.append(region);
   }
-  const item = el("div", { class: `toast ${kind}` }, message);
+  const buttons = actions.map(({ label, onclick }, index) => [
+    index ? el("span", { class: "toast-sep", "aria-hidden": "true" }, "·") : " — ",
+    el("button", { type: "button", class: "link toast-action", onclick }, label),
+  ]);
+  const item = el("div", { class: `toast ${kind}` }, message, buttons);
   region.append(item);
-  setTimeout(() => item.remove(), kind === "error" ? 8000 : 3500);
+  setTimeout(() => item.remove(), ms ?? (kind === "error" ? 8000 : 3500));
+  return item;
 }
 
 // The message of an API answer that failed ({ok: false, status, data}).

@@ -59,6 +59,25 @@ export const byLaneOrder = (a, b) =>
 // Cards and rows by the time the request arrived; the same moment by id.
 export const oldestFirst = (a, b) => instant(a.received_at) - instant(b.received_at) || a.id - b.id;
 
+// Open urgent tasks first, then oldest first: every board's open tasks (rules.board_order).
+export const boardOrder = (a, b) =>
+  Number(!(a.urgent && !a.resolved_at)) - Number(!(b.urgent && !b.resolved_at)) || oldestFirst(a, b);
+
+// The newest request first (My tasks' "newest first"); the same moment by id, the higher first.
+export const newestFirst = (a, b) => instant(b.received_at) - instant(a.received_at) || b.id - a.id;
+
+// How loudly a task's quiet time shouts: "" (fine), "warn" (amber, warnMinutes and more since
+// `since`) or "alert" (red, alertMinutes and more); `now` an ISO string or milliseconds. Lists measure from the last activity, the
+// wall from arrival; a postponed task (parked) waits on purpose and never shouts.
+export function ageLevel(since, now, warnMinutes, alertMinutes, parked = false) {
+  if (parked) return "";
+  const ms = (value) => (typeof value === "number" ? value : instant(value)); // a clock or ISO
+  const minutes = (ms(now) - ms(since)) / 60_000;
+  if (minutes >= alertMinutes) return "alert";
+  if (minutes >= warnMinutes) return "warn";
+  return "";
+}
+
 // Tasks resolved most recently first; the same moment by id, the higher first.
 export const newestResolvedFirst = (a, b) =>
   instant(b.resolved_at) - instant(a.resolved_at) || b.id - a.id;
@@ -68,7 +87,7 @@ export const byQueueOrder = (a, b) => (a.position ?? 0) - (b.position ?? 0) || a
 
 // First one queue lane per line ({group, open, postponed, resolved}: its unassigned tasks), in
 // the lines' order; then one lane per person on shift, by name: {agent, open, postponed,
-// resolved}, open and postponed cards oldest first, tasks resolved since shiftStart newest
+// resolved}, open and postponed cards in boardOrder (urgent, then oldest), tasks resolved since shiftStart newest
 // first. `online` is [{id, name}]; `shiftAgentIds` are the people whose being online puts them
 // on shift; `groups` the active lines, each of which gets its queue lane.
 export function wallLanes(tasks, online, shiftAgentIds, shiftStart, groups = []) {
@@ -103,8 +122,8 @@ export function wallLanes(tasks, online, shiftAgentIds, shiftStart, groups = [])
     }),
   );
   for (const item of [...shown, ...queues.values()]) {
-    item.open.sort(oldestFirst);
-    item.postponed.sort(oldestFirst);
+    item.open.sort(boardOrder);
+    item.postponed.sort(boardOrder);
     item.resolved.sort(newestResolvedFirst);
   }
   const ordered = [...queues.values()].sort((a, b) => byQueueOrder(a.group, b.group));
