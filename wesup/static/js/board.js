@@ -52,13 +52,14 @@ export function belongs(task, { period, filters, deleted } = page) {
 }
 
 function place(task, { quiet = false } = {}) {
-  removeRows(body, task.id);
+  const focused = removeRows(body, task.id);
   if (belongs(task)) {
     const row = renderRow(task, COLUMNS, ctx);
     placeRow(body, row, (other) => {
       const next = store.get(other.dataset.taskId);
       return next && boardOrder(task, next) < 0;
     });
+    if (focused) row.focus({ preventScroll: true });
     if (!quiet) highlight(row);
   }
   updateSummary();

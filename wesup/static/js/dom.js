@@ -1,6 +1,7 @@
 // Small DOM helpers shared by every page: text goes in through textContent, never as markup.
 
-// el("td", {class: "c-title", dataset: {taskId: 3}, onclick: fn}, "text", childNode)
+// el("td", {class: "c-title", dataset: {taskId: 3}, onclick: fn}, "text", childNode); arrays
+// of children, nested as deep as they come, are laid out flat
 export function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(props)) {
@@ -15,7 +16,7 @@ export function el(tag, props = {}, ...children) {
     } else if (value === true) node.setAttribute(key, "");
     else node.setAttribute(key, String(value));
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === undefined || child === null || child === false) continue;
     node.append(child instanceof Node ? child : String(child));
   }

@@ -73,7 +73,7 @@ if (orderSelect) {
 }
 
 function place(task, { quiet = false } = {}) {
-  removeRows(document.querySelector("main"), task.id);
+  const focused = removeRows(document.querySelector("main"), task.id);
   const where = section(task);
   if (where) {
     const row = renderRow(task, COLUMNS[where], ctx);
@@ -81,6 +81,7 @@ function place(task, { quiet = false } = {}) {
       const next = store.get(other.dataset.taskId);
       return next && precedes[where](task, next) < 0;
     });
+    if (focused) row.focus({ preventScroll: true });
     if (!quiet) highlight(row);
   }
   updateCounts();

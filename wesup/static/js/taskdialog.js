@@ -184,6 +184,10 @@ export class TaskDialog {
     first?.focus();
     if (wanted) wanted.scrollIntoView({ block: "nearest" });
     await this.loadTimeline();
+    // the timeline came in above the comment box: bring the box back in sight
+    if (wanted?.isConnected && document.activeElement === wanted) {
+      wanted.scrollIntoView({ block: "nearest" });
+    }
   }
 
   async loadTimeline() {

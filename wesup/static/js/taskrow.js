@@ -279,8 +279,15 @@ export function renderRow(task, columns, ctx) {
   return row;
 }
 
+// Remove a task's rows; true when one of them had the keyboard focus (the page gives it to
+// the row drawn in their place, so j/k, the digits and s go on from there).
 export function removeRows(root, taskId) {
-  for (const row of root.querySelectorAll(`tr[data-task-id="${Number(taskId)}"]`)) row.remove();
+  let focused = false;
+  for (const row of root.querySelectorAll(`tr[data-task-id="${Number(taskId)}"]`)) {
+    focused ||= row.contains(document.activeElement);
+    row.remove();
+  }
+  return focused;
 }
 
 // Put a row where it belongs in a sorted body: before the first row it should precede.
