@@ -199,3 +199,15 @@ def test_wall_lanes(case):
 @pytest.mark.parametrize("case", cases("format_duration"))
 def test_format_duration(case):
     assert format_duration(case["seconds"], **case.get("units", {})) == case["text"]
+
+
+# --- sorting All tasks ---------------------------------------------------------------------
+
+SORT_TABLE = json.loads((TABLES / "task_sort.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", cases("task_sort"))
+def test_sort_tasks(case):
+    key, descending = rules.parse_sort(case["sort"])
+    now = at(SORT_TABLE["now"])
+    assert ids(rules.sort_tasks(SORT_TABLE["tasks"], key, descending, now)) == case["order"]

@@ -11,6 +11,8 @@ import {
   formatDuration,
   inPeriod,
   onShift,
+  parseSort,
+  sortBy,
   summaryCounter,
   wallLanes,
 } from "../../wesup/static/js/rules.js";
@@ -86,6 +88,20 @@ describe("formatDuration", () => {
     test(`${name}: ${c.seconds} s`, () => {
       const text = c.units ? formatDuration(c.seconds, c.units) : formatDuration(c.seconds);
       assert.equal(text, c.text);
+    });
+  }
+});
+
+describe("sortBy", () => {
+  const { tasks, now } = table("task_sort");
+  for (const [name, c] of cases("task_sort")) {
+    test(name, () => {
+      const { key, descending } = parseSort(c.sort);
+      const sorted = [...tasks].sort(sortBy(key, descending, Date.parse(now)));
+      assert.deepEqual(
+        sorted.map((task) => task.id),
+        c.order,
+      );
     });
   }
 });
