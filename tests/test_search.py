@@ -146,6 +146,8 @@ def test_the_page_shows_the_search_grouped_by_day(app):
     assert "Scanner" not in page
     assert page.count('class="day-group"') == 2
     assert page.index("Printer new") < page.index("Printer old")
+    assert re.search(r'class="c-received sortable" aria-sort="descending"', page)  # newest first
+    assert 'name="from"' not in page  # a search covers all time: no dates to pick
 
 
 def test_the_page_says_what_is_wrong_with_a_short_query(app):

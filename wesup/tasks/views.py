@@ -160,7 +160,8 @@ def board() -> ResponseReturnValue:
             errors["q"] = exc.message
     snapshot = found or service.board_snapshot(current_user, period, requested)
     # A search reads newest first unless the reader picks a column.
-    sort_key, descending = rules.parse_sort(request.args.get("sort") or ("-" if found else ""))
+    newest_first = f"-{rules.DEFAULT_SORT}" if found else None
+    sort_key, descending = rules.parse_sort(request.args.get("sort") or newest_first)
     now = utcnow()
     tasks = service.sort_tasks(snapshot.tasks, sort_key, descending, now)
     filters = snapshot.task_filter.chosen()
