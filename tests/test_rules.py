@@ -239,3 +239,15 @@ def test_age_level(case):
         parked=case.get("parked", False),
     )
     assert got == case["level"]
+
+
+# --- sorting All tasks ---------------------------------------------------------------------
+
+SORT_TABLE = json.loads((TABLES / "task_sort.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", cases("task_sort"))
+def test_sort_tasks(case):
+    key, descending = rules.parse_sort(case["sort"])
+    now = at(SORT_TABLE["now"])
+    assert ids(rules.sort_tasks(SORT_TABLE["tasks"], key, descending, now)) == case["order"]

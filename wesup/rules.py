@@ -8,7 +8,7 @@ them on the same table. Durations are worded by timeutil.format_duration (table 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -187,3 +187,54 @@ def _instant(value: str | None) -> datetime | None:
 
 def _newest_resolved_first(task: Mapping[str, Any]) -> tuple[float, int]:
     return (-datetime.fromisoformat(task["resolved_at"]).timestamp(), -task["id"])
+
+
+# --- sorting All tasks -------------------------------------------------------------------------
+
+STATUS_ORDER = tuple(StatusCategory)  # new, active, postponed, done
+
+
+def _holder_name(task: Mapping[str, Any]) -> str:
+    holder = task.get("agent") or task.get("group")
+    return holder["name"].lower() if holder else ""
+
+
+# The columns All tasks sorts by: each a value of a task (as Task.to_dict() sends it) at `now`.
+# static/js/rules.js SORT_KEYS says the same; a new sortable column is one line in each.
+SORT_KEYS: dict[str, Callable[[Mapping[str, Any], datetime], Any]] = {
+    "received": lambda task, now: datetime.fromisoformat(task["received_at"]),
+    "duration": lambda task, now: (
+        (_instant(task["resolved_at"]) or now) - datetime.fromisoformat(task["received_at"])
+    ).total_seconds(),
+    "agent": lambda task, now: _holder_name(task),
+    "status": lambda task, now: (
+        STATUS_ORDER.index(task["status"]["category"]),
+        task["status"]["name"].lower(),
+    ),
+    "activity": lambda task, now: datetime.fromisoformat(
+        task.get("last_activity_at") or task["received_at"]
+    ),
+}
+DEFAULT_SORT = "received"
+
+
+def parse_sort(raw: str | None) -> tuple[str, bool]:
+    """ "duration" or "-duration" (descending) from a link; anything else is the default order,
+    received, oldest first."""
+    raw = raw or ""
+    key = raw.removeprefix("-")
+    if key not in SORT_KEYS:
+        return DEFAULT_SORT, False
+    return key, raw.startswith("-")
+
+
+def sort_tasks(
+    tasks: Iterable[Mapping[str, Any]], key: str, descending: bool, now: datetime
+) -> list[Mapping[str, Any]]:
+    """Tasks by one column; equal ones oldest first (the whole order turns for descending).
+    Open urgent tasks stay on top whatever the column, as on every board (board_order)."""
+    value = SORT_KEYS[key]
+    by_column = sorted(
+        tasks, key=lambda task: (value(task, now), *oldest_first(task)), reverse=descending
+    )
+    return sorted(by_column, key=lambda task: board_order(task)[0])

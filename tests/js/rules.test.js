@@ -13,6 +13,8 @@ import {
   formatDuration,
   inPeriod,
   onShift,
+  parseSort,
+  sortBy,
   summaryCounter,
   wallLanes,
 } from "../../wesup/static/js/rules.js";
@@ -103,6 +105,20 @@ describe("ageLevel", () => {
     test(name, () => {
       assert.equal(ageLevel(c.since, c.now, c.warn, c.alert, c.parked ?? false), c.level);
       assert.equal(ageLevel(c.since, Date.parse(c.now), c.warn, c.alert, c.parked ?? false), c.level);
+    });
+  }
+});
+
+describe("sortBy", () => {
+  const { tasks, now } = table("task_sort");
+  for (const [name, c] of cases("task_sort")) {
+    test(name, () => {
+      const { key, descending } = parseSort(c.sort);
+      const sorted = [...tasks].sort(sortBy(key, descending, Date.parse(now)));
+      assert.deepEqual(
+        sorted.map((task) => task.id),
+        c.order,
+      );
     });
   }
 });
