@@ -30,6 +30,13 @@ PEOPLE = [  # login, role, name
 ]
 WIDTH, HEIGHT = 1366, 768
 URGENT = re.compile(r"\burgent\b")
+# What the Content-Security-Policy refused (the status menu, toasts and sheet are drawn by
+# script: none of it may need inline style or script).
+RECORD_CSP = """
+window.__csp = [];
+document.addEventListener("securitypolicyviolation", (event) =>
+  window.__csp.push(`${event.violatedDirective} ${event.blockedURI}`));
+"""
 OPEN_IDS = (  # My tasks' open rows, top to bottom
     "() => [...document.querySelectorAll('#open-tasks tr[data-task-id]')]"
     ".map((row) => row.dataset.taskId)"
@@ -71,6 +78,7 @@ def people(team: Team) -> Iterator[dict[str, Person]]:
         for login, _role, _name in PEOPLE:
             size = (1920, 1080) if login == "tv" else (WIDTH, HEIGHT)
             opened[login] = Person(chromium, team.server.url, login, width=size[0], height=size[1])
+            opened[login].context.add_init_script(RECORD_CSP)  # from the next page on
         yield opened
     finally:
         for person in opened.values():
@@ -238,6 +246,8 @@ def test_a_rush_with_the_keyboard_only(team: Team, people: dict[str, Person]) ->
     expect(board.locator("#board tbody tr[data-task-id]")).to_have_count(2)
     for person in (alice, tv):
         person.assert_not_reloaded()
+    for shown in (page, board, wall):
+        assert shown.evaluate("() => window.__csp") == []
 
 
 def test_rows_age_amber_then_red_by_their_last_activity(team: Team, people: dict[str, Person]):
