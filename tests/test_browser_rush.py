@@ -30,6 +30,17 @@ PEOPLE = [  # login, role, name
 ]
 WIDTH, HEIGHT = 1366, 768
 URGENT = re.compile(r"\burgent\b")
+# What the Content-Security-Policy refused (the status menu, toasts and sheet are drawn by
+# script: none of it may need inline style or script).
+RECORD_CSP = """
+window.__csp = [];
+document.addEventListener("securitypolicyviolation", (event) =>
+  window.__csp.push(`${event.violatedDirective} ${event.blockedURI}`));
+"""
+OPEN_IDS = (  # My tasks' open rows, top to bottom
+    "() => [...document.querySelectorAll('#open-tasks tr[data-task-id]')]"
+    ".map((row) => row.dataset.taskId)"
+)
 
 
 @dataclass
@@ -67,6 +78,7 @@ def people(team: Team) -> Iterator[dict[str, Person]]:
         for login, _role, _name in PEOPLE:
             size = (1920, 1080) if login == "tv" else (WIDTH, HEIGHT)
             opened[login] = Person(chromium, team.server.url, login, width=size[0], height=size[1])
+            opened[login].context.add_init_script(RECORD_CSP)  # from the next page on
         yield opened
     finally:
         for person in opened.values():
@@ -151,6 +163,12 @@ def test_a_rush_with_the_keyboard_only(team: Team, people: dict[str, Person]) ->
     assert focused_task(page) == first
     press_as_russian(page, "о", "KeyJ")
     assert focused_task(page) == second
+    page.keyboard.press("Enter")  # opens the task in focus
+    dialog = page.locator("dialog.task-dialog")
+    expect(dialog.locator("#task-dialog-title")).to_have_text(team.task(second)["task"]["title"])
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    page.locator(f'#open-tasks tr[data-task-id="{second}"]').focus()  # as after a click
 
     # --- a status by its number ----------------------------------------------------------
     statuses = team.api["alice"].api("GET", "/api/statuses")["statuses"]
@@ -174,7 +192,6 @@ def test_a_rush_with_the_keyboard_only(team: Team, people: dict[str, Person]) ->
     # --- c comments: the dialog opens on the comment box ---------------------------------
     page.locator(f'#open-tasks tr[data-task-id="{second}"]').focus()
     page.keyboard.press("c")
-    dialog = page.locator("dialog.task-dialog")
     box = dialog.locator(".comment-form textarea[name=body]")
     expect(box).to_be_focused()
     expect(box).to_be_in_viewport()
@@ -229,6 +246,8 @@ def test_a_rush_with_the_keyboard_only(team: Team, people: dict[str, Person]) ->
     expect(board.locator("#board tbody tr[data-task-id]")).to_have_count(2)
     for person in (alice, tv):
         person.assert_not_reloaded()
+    for shown in (page, board, wall):
+        assert shown.evaluate("() => window.__csp") == []
 
 
 def test_rows_age_amber_then_red_by_their_last_activity(team: Team, people: dict[str, Person]):
@@ -272,3 +291,19 @@ def test_eight_open_tasks_fit_at_1366_by_768(team: Team, people: dict[str, Perso
     alice.screenshot("rush-mine-1366x768.png")
     print(f"open rows fully visible at {WIDTH}×{HEIGHT}: {visible}")
     assert visible >= 8
+
+
+def test_my_tasks_remember_newest_first(team: Team, people: dict[str, Person]) -> None:
+    """The order of My tasks' open list is the person's choice, kept in this browser; urgent
+    tasks stay first either way."""
+    alice = people["alice"]
+    page = alice.open("/tasks/mine")
+    oldest_first = page.evaluate(OPEN_IDS)
+    page.select_option("#open-order", "newest")
+    page = alice.open("/tasks/mine")
+    expect(page.locator("#open-order")).to_have_value("newest")
+    newest_first = page.evaluate(OPEN_IDS)
+    urgent = [row["id"] for row in team.mine()["open"] if row["urgent"]]
+    assert newest_first[: len(urgent)] == oldest_first[: len(urgent)] == [str(i) for i in urgent]
+    assert newest_first[len(urgent) :] == oldest_first[len(urgent) :][::-1]
+    page.select_option("#open-order", "oldest")

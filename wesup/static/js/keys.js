@@ -109,7 +109,8 @@ export function startKeys(ctx, page = {}) {
   };
 
   document.addEventListener("keydown", (event) => {
-    if (event.ctrlKey || event.metaKey || event.altKey || event.isComposing) return;
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.isComposing) return;
     if (document.querySelector("dialog[open]")) return; // the dialog has the keyboard
     if (isTyping(event.target)) {
       // Esc leaves a field of the page (not a dialog's): the single keys work again

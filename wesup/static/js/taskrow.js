@@ -43,14 +43,8 @@ export async function restoreTask(ctx, task) {
   return result.ok;
 }
 
-// The statuses a task can be given, numbered 1–9 as the keys pick them: those on offer,
-// with an archived current status kept at its head (it stays on its tasks).
-export function statusChoices(ctx, task) {
-  const offered = ctx.store.statuses;
-  return offered.some((status) => status.id === task.status.id) ? offered : [task.status, ...offered];
-}
-
-// Status number n (1-based, as on the menu and the digit keys) for a task.
+// Status number n (1-based, as on the menu and the digit keys: the statuses on offer, in
+// their order) for a task.
 export function pickStatus(ctx, task, n) {
   const status = ctx.store.statuses[n - 1];
   if (status) changeStatus(ctx, ctx.store.get(task.id) || task, status.id);
