@@ -28,6 +28,7 @@ from wesup.config import configure, serving_async_mode
 from wesup.directories import bp as directories_bp
 from wesup.enums import js_enums
 from wesup.extensions import csrf, db, limiter, live_state, login_manager, migrate, socketio
+from wesup.names import fold
 from wesup.reports.views import bp as reports_bp
 from wesup.tasks import bp as tasks_bp
 from wesup.validate import RowIdConverter
@@ -119,3 +120,5 @@ def _enable_sqlite_wal(app: Flask) -> None:
             cursor.execute("PRAGMA busy_timeout=5000")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
+            # Search folds case in every alphabet (SQLite's lower() and LIKE know ASCII only).
+            dbapi_connection.create_function("wesup_fold", 1, fold, deterministic=True)

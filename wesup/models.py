@@ -236,6 +236,13 @@ class Task(Model):
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     deleted_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     last_comment: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    # Shouts on every board and sorts first while open (the `u` key, the dialog's toggle).
+    urgent: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    # When anything last happened to the task: the time of its newest event, set by
+    # owners.task_event (one place); lists age rows by it (rules.age_level).
+    last_activity_at: so.Mapped[datetime] = so.mapped_column(
+        UTCDateTime, default=utcnow, index=True
+    )
     version: so.Mapped[int] = so.mapped_column(default=1)
 
     chat: so.Mapped[Chat | None] = so.relationship(lazy="joined")
@@ -271,6 +278,8 @@ class Task(Model):
             "deleted": self.deleted_at is not None,
             "version": self.version,
             "last_comment": self.last_comment,
+            "urgent": self.urgent,
+            "last_activity_at": _iso(self.last_activity_at),
         }
 
 

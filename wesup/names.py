@@ -96,3 +96,9 @@ def skeleton(name: str) -> str:
     folded = unicodedata.normalize("NFKC", name).casefold()
     mapped = unicodedata.normalize("NFD", folded).translate(LOOKALIKES)
     return " ".join(mapped.split())
+
+
+def fold(text: str | None) -> str | None:
+    """Case aside, in every alphabet: what SQLite's wesup_fold() compares (its own lower() and
+    LIKE fold ASCII only, so «Принтер» would not find «принтер»)."""
+    return text.casefold() if text is not None else None

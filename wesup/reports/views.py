@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 
 from wesup import events
 from wesup.directories import service as directories
-from wesup.i18n import team_time
+from wesup.i18n import day_label, team_time
 from wesup.models import utcnow
 from wesup.periodnav import choose_period, period_links, shift_links, shift_param
 from wesup.reports import charts, service
@@ -89,6 +89,11 @@ class Window:
     fields: dict[str, str] = field(default_factory=dict)
 
     @property
+    def ends_in_future(self) -> bool:
+        """Next would only show the future (no tasks yet), as on All tasks."""
+        return self.end > utcnow()
+
+    @property
     def live(self) -> bool:
         """A report of a stretch that includes now changes as events arrive."""
         return self.start <= utcnow() < self.end
@@ -121,7 +126,7 @@ def choose_window(args: Any, kept: dict[str, Any]) -> Window:
             )
     chosen = choose_period(args)
     period = chosen.period
-    first, last = period.first.strftime("%d.%m.%Y"), period.last.strftime("%d.%m.%Y")
+    first, last = day_label(period.first), day_label(period.last)
     return Window(
         start=period.start,
         end=period.end,

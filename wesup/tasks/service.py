@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,14 +16,21 @@ from wesup.enums import TASK_KINDS, EventKind, StatusCategory
 from wesup.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from wesup.extensions import db
 from wesup.models import Chat, Comment, Status, Task, TaskEvent, User, utcnow
+from wesup.names import fold
 from wesup.owners import Holder, line_ids, pick_agent, pick_group, task_event
-from wesup.timeutil import Period, Shift, current_shift, parse_local_datetime
+from wesup.timeutil import Period, Shift, current_shift, parse_local_datetime, team_zone
 
 TITLE_MAX = 300
 DESCRIPTION_MAX = 10_000
 COMMENT_MAX = 5_000
 NOTE_MAX = 2_000
 CLOCK_SKEW = timedelta(minutes=5)
+# rules.board_order in SQL: open urgent tasks first, then by the time the request arrived
+OPEN_ORDER = (
+    sa.case((sa.and_(Task.urgent, Task.resolved_at.is_(None)), 0), else_=1),
+    Task.received_at,
+    Task.id,
+)
 
 
 # --- permissions ---------------------------------------------------------------------------
@@ -96,6 +103,24 @@ class TaskFilter:
             return replace(self, deleted=False)
         return self
 
+    def applied_to(self, query: sa.Select[Any]) -> sa.Select[Any]:
+        """The query narrowed to the live (or the deleted) tasks that match the filters."""
+        if self.deleted:
+            query = query.where(Task.deleted_at.is_not(None))
+        else:
+            query = query.where(Task.deleted_at.is_(None))
+        for column, value in (
+            (Task.agent_id, self.agent_id),
+            (Task.status_id, self.status_id),
+            (Task.chat_id, self.chat_id),
+            (Task.group_id, self.group_id),
+        ):
+            if value:
+                query = query.where(column == value)
+        if self.unassigned:
+            query = query.where(Task.agent_id.is_(None))
+        return query
+
     def chosen(self) -> dict[str, int | None]:
         """The filters by the names the page and its links use."""
         return {
@@ -117,29 +142,17 @@ def tasks_in_period(period: Period, task_filter: TaskFilter | None = None) -> li
         .where(Task.received_at < period.end)
         .where(sa.or_(Task.resolved_at.is_(None), Task.resolved_at >= period.start))
     )
-    if task_filter.deleted:
-        query = query.where(Task.deleted_at.is_not(None))
-    else:
-        query = query.where(Task.deleted_at.is_(None))
-    if task_filter.agent_id:
-        query = query.where(Task.agent_id == task_filter.agent_id)
-    if task_filter.status_id:
-        query = query.where(Task.status_id == task_filter.status_id)
-    if task_filter.chat_id:
-        query = query.where(Task.chat_id == task_filter.chat_id)
-    if task_filter.group_id:
-        query = query.where(Task.group_id == task_filter.group_id)
-    if task_filter.unassigned:
-        query = query.where(Task.agent_id.is_(None))
-    return list(db.session.execute(query.order_by(Task.received_at, Task.id)).scalars())
+    query = task_filter.applied_to(query)
+    return list(db.session.execute(query.order_by(*OPEN_ORDER)).scalars())
 
 
 def open_tasks(agent_id: int | None = None) -> list[Task]:
-    """Unresolved tasks, oldest first; one agent's or everybody's."""
+    """Unresolved tasks, urgent ones first, then oldest first (rules.board_order); one
+    agent's or everybody's."""
     query = sa.select(Task).where(Task.resolved_at.is_(None), Task.deleted_at.is_(None))
     if agent_id is not None:
         query = query.where(Task.agent_id == agent_id)
-    return list(db.session.execute(query.order_by(Task.received_at, Task.id)).scalars())
+    return list(db.session.execute(query.order_by(*OPEN_ORDER)).scalars())
 
 
 def closed_this_shift(agent_id: int | None = None, shift: Shift | None = None) -> list[Task]:
@@ -164,7 +177,7 @@ def queued_tasks(group_ids: Collection[int]) -> list[Task]:
         Task.resolved_at.is_(None),
         Task.deleted_at.is_(None),
     )
-    return list(db.session.execute(query.order_by(Task.received_at, Task.id)).scalars())
+    return list(db.session.execute(query.order_by(*OPEN_ORDER)).scalars())
 
 
 def summary(tasks: list[Task]) -> dict[str, int]:
@@ -192,15 +205,36 @@ class BoardSnapshot:
         return {
             "tasks": [task.to_dict() for task in self.tasks],
             "summary": self.summary,
-            # the instants too: the page places live tasks with rules.js inPeriod
-            "period": {
-                "from": self.period.first.isoformat(),
-                "to": self.period.last.isoformat(),
-                "start": self.period.start.isoformat(),
-                "end": self.period.end.isoformat(),
-            },
+            "period": period_dict(self.period),
             "seq": self.seq,
         }
+
+
+def period_dict(period: Period) -> dict[str, str]:
+    """The period's team days, and its instants: the page places live tasks with rules.js
+    inPeriod."""
+    return {
+        "from": period.first.isoformat(),
+        "to": period.last.isoformat(),
+        "start": period.start.isoformat(),
+        "end": period.end.isoformat(),
+    }
+
+
+def sort_tasks(tasks: list[Task], key: str, descending: bool, now: datetime) -> list[Task]:
+    """Tasks by one column of All tasks (rules.SORT_KEYS), as the page's script sorts them."""
+    by_id = {task.id: task for task in tasks}
+    ordered = rules.sort_tasks([task.to_dict() for task in tasks], key, descending, now)
+    return [by_id[task["id"]] for task in ordered]
+
+
+def by_day(tasks: list[Task]) -> list[tuple[date, list[Task]]]:
+    """Found tasks under the team day they arrived on, the newest day first; each day keeps
+    the order it was given."""
+    days: dict[date, list[Task]] = {}
+    for task in tasks:
+        days.setdefault(task.received_at.astimezone(team_zone()).date(), []).append(task)
+    return sorted(days.items(), key=lambda item: item[0], reverse=True)
 
 
 def board_snapshot(actor: User, period: Period, task_filter: TaskFilter) -> BoardSnapshot:
@@ -208,6 +242,103 @@ def board_snapshot(actor: User, period: Period, task_filter: TaskFilter) -> Boar
     seq = events.latest_seq()  # read first: anything newer reaches the page live or on replay
     task_filter = task_filter.for_reader(actor)
     return BoardSnapshot(seq, period, task_filter, tasks_in_period(period, task_filter))
+
+
+# --- search --------------------------------------------------------------------------------
+
+SEARCH_MIN = 2  # characters: one letter would match half the log
+SEARCH_MAX = 100
+SEARCH_WORDS = 5
+SEARCH_LIMIT = 50  # the newest ones; `more` says there are older matches
+
+
+class BadSearch(ValidationFailed):
+    """A search box too short or too long: the request is wrong, nothing to validate."""
+
+    status = 400
+    code = "bad_request"
+
+
+def search_words(raw: Any) -> list[str]:
+    """The words of a search box: each at least SEARCH_MIN characters (shorter ones are
+    dropped), at most SEARCH_WORDS of them. Too short or too long as a whole is a 400."""
+    text = raw.strip() if isinstance(raw, str) else ""
+    if len(text) < SEARCH_MIN or len(text) > SEARCH_MAX or "\x00" in text:
+        raise BadSearch(
+            _("Type %(min)d to %(max)d characters to search.", min=SEARCH_MIN, max=SEARCH_MAX),
+            {
+                "q": _(
+                    "Type %(min)d to %(max)d characters to search.", min=SEARCH_MIN, max=SEARCH_MAX
+                )
+            },
+        )
+    words = [word for word in text.split() if len(word) >= SEARCH_MIN][:SEARCH_WORDS]
+    return words or [text]
+
+
+def _contains(column: Any, word: str) -> sa.ColumnElement[bool]:
+    """`column` holds `word`, case aside: ILIKE on PostgreSQL (a UTF-8 ctype folds Cyrillic),
+    the Python casefold registered on every SQLite connection (wesup/__init__.py)."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return sa.func.wesup_fold(column).contains(fold(word), autoescape=True)
+    escaped = word.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return column.ilike(f"%{escaped}%", escape="/")
+
+
+def _matches(word: str) -> sa.ColumnElement[bool]:
+    """The word is in the title, the description, a comment or the source chat's name."""
+    in_comment = (
+        sa.select(Comment.id).where(Comment.task_id == Task.id, _contains(Comment.body, word))
+    ).exists()
+    return sa.or_(
+        _contains(Task.title, word),
+        _contains(Task.description, word),
+        _contains(Chat.name, word),
+        in_comment,
+    )
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The newest tasks of all time whose text holds every word, as one reader may see them."""
+
+    seq: int
+    query: str
+    task_filter: TaskFilter
+    tasks: list[Task]
+    more: bool
+
+    def days(self) -> tuple[date, date] | None:
+        """The first and last team day the found tasks arrived on (the period shown)."""
+        days = [day for day, _tasks in by_day(self.tasks)]
+        return (days[-1], days[0]) if days else None
+
+    def to_dict(self) -> dict[str, Any]:
+        days = self.days()
+        return {
+            "tasks": [task.to_dict() for task in self.tasks],
+            "query": self.query,
+            "more": self.more,
+            "limit": SEARCH_LIMIT,
+            "period": {"from": days[0].isoformat(), "to": days[1].isoformat()} if days else None,
+            "seq": self.seq,
+        }
+
+
+def search_tasks(actor: User, raw: Any, task_filter: TaskFilter) -> SearchResult:
+    """Tasks of all time whose title, description, comments or chat name hold every word of
+    `raw`, newest first, SEARCH_LIMIT of them (the page and GET /api/tasks/search alike)."""
+    words = search_words(raw)
+    seq = events.latest_seq()
+    task_filter = task_filter.for_reader(actor)
+    query = task_filter.applied_to(sa.select(Task).outerjoin(Chat, Task.chat_id == Chat.id))
+    for word in words:
+        query = query.where(_matches(word))
+    query = query.order_by(Task.received_at.desc(), Task.id.desc()).limit(SEARCH_LIMIT + 1)
+    found = list(db.session.execute(query).scalars())
+    return SearchResult(
+        seq, raw.strip(), task_filter, found[:SEARCH_LIMIT], len(found) > SEARCH_LIMIT
+    )
 
 
 @dataclass(frozen=True)
@@ -352,6 +483,7 @@ def create_task(actor: User, data: dict[str, Any]) -> Task:
     if status is None and "status_id" not in errors:
         errors["status_id"] = _("Create a status of category 'new' first.")
     received_at = _parse_received_at(data, errors)
+    urgent = validate.flag(data, "urgent", errors)
     holder = _pick_holder(actor, data, errors, None)
     if errors or status is None or holder is None:
         raise ValidationFailed(_("The task was not saved."), errors)
@@ -367,6 +499,8 @@ def create_task(actor: User, data: dict[str, Any]) -> Task:
         received_at=received_at or now,
         created_at=now,
         updated_at=now,
+        last_activity_at=now,
+        urgent=bool(urgent),
     )
     _apply_status(task, status, now)
     db.session.add(task)
@@ -457,6 +591,9 @@ def update_task(actor: User, task_id: int, data: dict[str, Any]) -> Task:
             errors["received_at"] = _("A task cannot be received after it was resolved.")
         elif received_at != task.received_at:
             changes["received_at"] = [task.received_at.isoformat(), received_at.isoformat()]
+    urgent = validate.flag(data, "urgent", errors)
+    if urgent is not None and urgent != task.urgent:
+        changes["urgent"] = [task.urgent, urgent]
     before = Holder.of(task)
     after = before
     if "agent_id" in data or "group_id" in data:
@@ -477,6 +614,8 @@ def update_task(actor: User, task_id: int, data: dict[str, Any]) -> Task:
         task.description = changes["description"][1]
     task.chat = new_chat
     task.received_at = received_at
+    if "urgent" in changes:
+        task.urgent = changes["urgent"][1]
     if "status" in changes:
         _apply_status(task, new_status, now)
     task.agent, task.group = after.agent, after.group

@@ -32,8 +32,8 @@ def lanes(
     groups: list[dict[str, Any]] | None = None,
 ) -> tuple[list[Lane], list[Lane]]:
     """The queue lanes (one per line, in the lines' order) and one lane per person on shift
-    (rules.wall_lanes, which wall.js applies to live events), by name: open tasks oldest
-    first, then those resolved since `shift_start`.
+    (rules.wall_lanes, which wall.js applies to live events), by name: open tasks urgent
+    first then oldest first (rules.board_order), then those resolved since `shift_start`.
 
     Resolved tasks travel whole (not as a count) so the page can recount them as events come.
     `shift_agent_ids`: the active people who work tasks, of whom the online ones get a lane.
@@ -45,7 +45,7 @@ def lanes(
     people: list[Lane] = []
     for lane in rules.wall_lanes(held, online, shift_agent_ids, shift_start, groups or []):
         shown = {
-            "tasks": sorted(lane["open"] + lane["postponed"], key=rules.oldest_first),
+            "tasks": sorted(lane["open"] + lane["postponed"], key=rules.board_order),
             "resolved_this_shift": lane["resolved"],
         }
         if "group" in lane:

@@ -13,13 +13,13 @@
 import { el as make } from "./dom.js";
 import { directoryKinds, eventKind, taskKinds } from "./enums.js";
 import { acceptTask, startLive } from "./live.js";
-import { wallLanes } from "./rules.js";
+import { ageLevel, wallLanes } from "./rules.js";
 import { formatDuration } from "./timefmt.js";
 
 const body = document.body;
 const words = body.dataset;
-const WARN_MS = Number(words.warnMinutes || 30) * 60_000;
-const ALERT_MS = Number(words.alertMinutes || 120) * 60_000;
+const WARN_MINUTES = Number(words.warnMinutes || 30);
+const ALERT_MINUTES = Number(words.alertMinutes || 120);
 const PAGE_MS = Math.max(5, Number(words.pageSeconds || 15)) * 1000;
 const HANDOVER_ALERT_MS = Number(words.handoverAlertMinutes || 15) * 60_000;
 const LANE_MIN_REM = 21; // narrowest lane still readable from across the room
@@ -143,8 +143,11 @@ function card(task, compact) {
   const item = el("li", compact ? "card card-compact" : "card");
   item.dataset.taskId = String(task.id);
   item.dataset.since = task.received_at;
+  const urgent = task.urgent && !task.resolved_at; // shouts first, in its own color
+  if (urgent) item.classList.add("is-urgent");
   if (COLOR.test(task.status.color)) item.style.setProperty("--status-color", task.status.color);
   const meta = el("div", "card-meta");
+  if (urgent) meta.append(el("span", "card-urgent", words.labelUrgent));
   meta.append(el("span", "card-chat", task.chat ? task.chat.name : ""), el("span", "card-age"));
   item.append(meta, el("div", "card-title", task.title));
   if (!compact) {
@@ -355,8 +358,9 @@ function tickAges() {
     const age = now - Date.parse(item.dataset.since);
     item.querySelector(".card-age").textContent = formatDuration(age / 1000);
     const parked = item.classList.contains("card-compact"); // postponed on purpose: no alarm
-    item.classList.toggle("is-alert", !parked && age >= ALERT_MS);
-    item.classList.toggle("is-warn", !parked && age >= WARN_MS && age < ALERT_MS);
+    const level = ageLevel(item.dataset.since, now, WARN_MINUTES, ALERT_MINUTES, parked);
+    item.classList.toggle("is-alert", level === "alert");
+    item.classList.toggle("is-warn", level === "warn");
   }
   for (const item of handoversBox.querySelectorAll(".wall-handover[data-since]")) {
     const age = now - Date.parse(item.dataset.since);
