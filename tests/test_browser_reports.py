@@ -180,3 +180,23 @@ def test_the_agent_copies_the_text_of_her_shift(team, people):
     assert copied == shown
     assert copied.count("\n") >= 5  # line breaks kept: ready for a chat
     alice.screenshot("reports-my-shift.png", full_page=True)
+
+
+def test_the_dark_theme_darkens_the_page_and_its_charts(team, people):
+    vera = people["vera"]
+    page = vera.open("/reports?theme=dark")
+    expect(page.locator('canvas[data-chart="flow"]')).to_have_attribute("data-drawn", "yes")
+    colors = page.evaluate(
+        """() => ({
+          page: getComputedStyle(document.body).backgroundColor,
+          ink: getComputedStyle(document.documentElement).getPropertyValue("--chart-ink").trim(),
+          ticks: Chart.getChart(document.querySelector('canvas[data-chart="flow"]'))
+                   .options.scales.x.ticks.color,
+        })"""
+    )
+    assert colors["page"] == "rgb(13, 16, 21)"  # the wall board's dark
+    assert colors["ticks"] == colors["ink"] == "#a3acba"  # light text on the dark page
+    # the period links keep the theme
+    href = page.locator('[data-period="previous"]').get_attribute("href")
+    assert "theme=dark" in href
+    vera.screenshot("reports-dark.png", full_page=True)
