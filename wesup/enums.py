@@ -142,3 +142,38 @@ def directory_kind(entry: str, action: str) -> EventKind:
     """EventKind("chat.archived") from ("chat", "archived"); a typo fails here, not later.
     Entries: chat, status, group (a support line)."""
     return EventKind(f"{entry}.{action}")
+
+
+@js_enum
+class ReportBreakdown(enum.StrEnum):
+    """What a report's rows are: people (owners), support lines, source chats or statuses."""
+
+    AGENT = "agent"
+    GROUP = "group"
+    CHAT = "chat"
+    STATUS = "status"
+
+
+@js_enum
+class ReportMetric(enum.StrEnum):
+    """The numbers of a report whose tasks can be listed (docs/METRICS.md defines each).
+
+    The first nine are moments read from the event log (wesup/reports/history.py keeps them
+    as TaskMark rows); OPEN_AT_END and TIME are read from the open spans (TaskSpan)."""
+
+    RECEIVED = "received"
+    RESOLVED = "resolved"
+    REOPENED = "reopened"
+    POSTPONED = "postponed"
+    HANDED_OVER = "handed_over"
+    RECEIVED_BY_HANDOVER = "received_by_handover"
+    TRANSFERRED = "transferred"
+    ESCALATED = "escalated"
+    FIRST_ACTION = "first_action"
+    OPEN_AT_END = "open_at_end"
+    TIME = "time"
+
+    @property
+    def is_mark(self) -> bool:
+        """Counted from the moments (TaskMark), not from the spans."""
+        return self not in (ReportMetric.OPEN_AT_END, ReportMetric.TIME)

@@ -344,6 +344,52 @@ class TaskEvent(Model):
         }
 
 
+class TaskSpan(Model):
+    """A stretch of a task's open life with one status, owner, line and chat, read from the
+    event log (wesup/reports/history.py keeps it in step with every task event, in the same
+    transaction). Reports sum these, clipped to the period, for time in each status and
+    category and each person's time; a task resolved has no span until it is reopened.
+
+    Moments are whole seconds since 1970 (UTC), so both databases subtract them alike; a span
+    still going on ends at STILL_OPEN."""
+
+    __tablename__ = "task_spans"
+    __table_args__ = (sa.Index("ix_task_spans_ended_began", "ended", "began"),)
+
+    STILL_OPEN = 253_402_300_800  # 10000-01-01: later than any period
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    task_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("tasks.id"), index=True)
+    began: so.Mapped[int] = so.mapped_column(sa.BigInteger)
+    ended: so.Mapped[int] = so.mapped_column(sa.BigInteger)
+    status_id: so.Mapped[int | None]
+    # the status's category as the event recorded it: renaming or recategorizing a status
+    # later never rewrites this
+    category: so.Mapped[str] = so.mapped_column(sa.String(16))
+    agent_id: so.Mapped[int | None]
+    group_id: so.Mapped[int | None]
+    chat_id: so.Mapped[int | None]
+
+
+class TaskMark(Model):
+    """One moment a report counts (received, resolved, reopened, postponed, handed over,
+    received by handover, transferred, escalated, first action), with whom it is credited to
+    (owner, line, chat, status at that moment) and, for resolved and first action, the
+    seconds since the task was received. Derived from the event log with TaskSpan."""
+
+    __tablename__ = "task_marks"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    task_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("tasks.id"), index=True)
+    at: so.Mapped[int] = so.mapped_column(sa.BigInteger, index=True)
+    mark: so.Mapped[str] = so.mapped_column(sa.String(24))
+    agent_id: so.Mapped[int | None]
+    group_id: so.Mapped[int | None]
+    chat_id: so.Mapped[int | None]
+    status_id: so.Mapped[int | None]
+    seconds: so.Mapped[int | None] = so.mapped_column(sa.BigInteger)
+
+
 # The tasks a handover moved.
 handover_tasks = sa.Table(
     "handover_tasks",
