@@ -39,8 +39,8 @@ document.addEventListener("securitypolicyviolation", (event) => {
   );
 });
 """
-LIVE_PAGES = ["/tasks/mine", "/tasks", "/directories", "/board"]
-STILL_PAGES = ["/admin/users", "/admin/kiosks"]
+LIVE_PAGES = ["/tasks/mine", "/tasks", "/tasks?q=colored", "/directories", "/board"]
+STILL_PAGES = ["/admin/users", "/admin/kiosks", "/profile"]
 
 
 @dataclass

@@ -301,6 +301,8 @@ INLINE_PAGES = [
     ("/admin/kiosks", Role.ADMIN),
     ("/board", Role.VIEWER),
     ("/tasks/handovers/{handover}", Role.LEAD),
+    ("/tasks?q=printer", Role.LEAD),
+    ("/profile", Role.VIEWER),
     ("/no/such/page", Role.AGENT),
 ]
 

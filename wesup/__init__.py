@@ -28,7 +28,7 @@ from wesup.config import configure, serving_async_mode
 from wesup.directories import bp as directories_bp
 from wesup.enums import js_enums
 from wesup.extensions import csrf, db, limiter, live_state, login_manager, migrate, socketio
-from wesup.names import fold
+from wesup.names import holds_folded
 from wesup.tasks import bp as tasks_bp
 from wesup.validate import RowIdConverter
 from wesup.wall import bp as wall_bp
@@ -119,4 +119,4 @@ def _enable_sqlite_wal(app: Flask) -> None:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
             # Search folds case in every alphabet (SQLite's lower() and LIKE know ASCII only).
-            dbapi_connection.create_function("wesup_fold", 1, fold, deterministic=True)
+            dbapi_connection.create_function("wesup_holds", 2, holds_folded, deterministic=True)
