@@ -28,6 +28,7 @@ from wesup.config import configure, serving_async_mode
 from wesup.directories import bp as directories_bp
 from wesup.enums import js_enums
 from wesup.extensions import csrf, db, limiter, live_state, login_manager, migrate, socketio
+from wesup.incidents import bp as incidents_bp
 from wesup.tasks import bp as tasks_bp
 from wesup.validate import RowIdConverter
 from wesup.wall import bp as wall_bp
@@ -78,6 +79,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(vendor.bp)
     app.register_blueprint(wall_bp)
+    app.register_blueprint(incidents_bp)
     errorpages.init_app(app)
     cli.init_app(app)
     app.jinja_env.globals["js_enums"] = js_enums()  # templates/_enums.html hands them to the JS

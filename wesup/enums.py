@@ -57,7 +57,9 @@ class EventKind(enum.StrEnum):
     `task.*` events carry the task as it is after the change (`task`), go to the board, the
     old and new owner's rooms and the old and new line's rooms, and show on the task's
     timeline; those that change the owner or the line also carry `from`, `to` and `note`.
-    `handover.*` events carry the handover and are addressed like task events. `chat.*`,
+    `handover.*` events carry the handover and are addressed like task events. `incident.*`
+    events carry the incident with its tasks and chats and go to every page (the tasks'
+    own changes, when an incident resolves them, are `task.status` events). `chat.*`,
     `status.*` and `group.*` events carry the entry and go to every page (a `group.*` one
     also names who joined or left the line: every server process moves their sockets in or
     out of its room when it reaches the event, wesup/relay.py). `kiosk.*` events and
@@ -79,6 +81,10 @@ class EventKind(enum.StrEnum):
     TASK_HANDED_OVER = "task.handed_over"
     HANDOVER_CREATED = "handover.created"
     HANDOVER_ACCEPTED = "handover.accepted"
+    INCIDENT_CREATED = "incident.created"
+    INCIDENT_LINKED = "incident.linked"
+    INCIDENT_UNLINKED = "incident.unlinked"
+    INCIDENT_RESOLVED = "incident.resolved"
     CHAT_CREATED = "chat.created"
     CHAT_UPDATED = "chat.updated"
     CHAT_ARCHIVED = "chat.archived"

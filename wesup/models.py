@@ -404,6 +404,103 @@ class Handover(Model):
         }
 
 
+class Incident(Model):
+    """One outage many chats report: a lead links their tasks under one title, and resolving
+    the incident resolves every linked task and tells each source chat once."""
+
+    __tablename__ = "incidents"
+    __table_args__ = NEVER_REUSE_IDS
+
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    title: so.Mapped[str] = so.mapped_column(sa.String(300))
+    status: so.Mapped[str] = so.mapped_column(sa.String(16), default=OPEN, index=True)
+    created_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    resolved_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    resolve_message: so.Mapped[str | None] = so.mapped_column(sa.Text)
+
+    # selectin, not joined: locks.hold locks the incident row alone (FOR UPDATE refuses an
+    # outer join on PostgreSQL)
+    created_by: so.Mapped[User] = so.relationship(foreign_keys=[created_by_id], lazy="selectin")
+    resolved_by: so.Mapped[User | None] = so.relationship(
+        foreign_keys=[resolved_by_id], lazy="selectin"
+    )
+    links: so.Mapped[list[IncidentTask]] = so.relationship(
+        lazy="selectin",
+        primaryjoin="and_(Incident.id == IncidentTask.incident_id, "
+        "IncidentTask.unlinked_at.is_(None))",
+        order_by="IncidentTask.id",
+        viewonly=True,
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.OPEN
+
+    @property
+    def tasks(self) -> list[Task]:
+        """The linked tasks (unlinked ones left; deleted ones too: they are nobody's now)."""
+        return [link.task for link in self.links if link.task.deleted_at is None]
+
+    @property
+    def chats(self) -> list[Chat]:
+        """The source chats of the linked tasks, each once, by name."""
+        found = {task.chat.id: task.chat for task in self.tasks if task.chat is not None}
+        return sorted(found.values(), key=lambda chat: (chat.name, chat.id))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The API's and the live events' shape: the tasks with their chats."""
+        tasks = self.tasks
+        return {
+            "id": self.id,
+            "title": self.title,
+            "status": self.status,
+            "created_by": self.created_by.brief(),
+            "created_at": _iso(self.created_at),
+            "resolved_at": _iso(self.resolved_at),
+            "resolved_by": self.resolved_by.brief() if self.resolved_by else None,
+            "resolve_message": self.resolve_message,
+            "task_ids": [task.id for task in tasks],
+            "tasks": [task.to_dict() for task in tasks],
+            "chats": [{"id": chat.id, "name": chat.name} for chat in self.chats],
+            "open_task_count": sum(1 for task in tasks if task.is_open),
+        }
+
+
+class IncidentTask(Model):
+    """A task linked into an incident. `in_open_incident` marks the links of open incidents:
+    a partial unique index lets a task hold only one such link, so two leads linking the same
+    task into two incidents at once cannot both win. Unlinking keeps the row (unlinked_at,
+    by whom)."""
+
+    __tablename__ = "incident_tasks"
+    __table_args__ = (
+        sa.Index(
+            "ux_incident_tasks_one_open",
+            "task_id",
+            unique=True,
+            sqlite_where=sa.text("in_open_incident"),
+            postgresql_where=sa.text("in_open_incident"),
+        ),
+        NEVER_REUSE_IDS,
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    incident_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("incidents.id"), index=True)
+    task_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("tasks.id"), index=True)
+    in_open_incident: so.Mapped[bool] = so.mapped_column(default=True)
+    linked_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    linked_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
+    unlinked_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    unlinked_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+
+    task: so.Mapped[Task] = so.relationship(lazy="joined")
+
+
 class KioskToken(Model):
     """A read-only link for the wall-board TV; revoking it cuts its sockets at once."""
 

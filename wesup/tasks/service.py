@@ -271,6 +271,18 @@ def default_status() -> Status | None:
     return db.session.execute(query).scalar_one_or_none()
 
 
+def first_done_status() -> Status | None:
+    """The first active status of category `done` by position: where a resolved incident
+    moves its tasks."""
+    query = (
+        sa.select(Status)
+        .where(Status.category == StatusCategory.DONE, Status.archived_at.is_(None))
+        .order_by(Status.position, Status.id)
+        .limit(1)
+    )
+    return db.session.execute(query).scalar_one_or_none()
+
+
 # --- validation ----------------------------------------------------------------------------
 
 
@@ -557,6 +569,29 @@ def _publish_task(
             _("Somebody changed this task first."), current=fresh.to_dict() if fresh else None
         ) from exc
     events.publish(task_event(kind, actor, task, before=before, note=note, **data))
+
+
+def resolve_together(
+    actor: User, tasks: list[Task], status: Status, **data: Any
+) -> list[TaskEvent]:
+    """Move these open tasks into a `done` status in the current transaction, each with the
+    `task.status` event an edit would record (plus `data`, e.g. the incident), so every board
+    and report counts them as resolved; the caller commits them all at once
+    (events.publish_all). A task somebody changed meanwhile is a 409 with nothing saved."""
+    now = utcnow()
+    changes = [{"status": [task.status.name, status.name]} for task in tasks]
+    for task in tasks:
+        _apply_status(task, status, now)
+        task.updated_at = now
+    try:
+        db.session.flush()
+    except StaleDataError as exc:
+        db.session.rollback()
+        raise Conflict(_("Somebody changed one of these tasks first. Try again.")) from exc
+    return [
+        task_event(EventKind.TASK_STATUS, actor, task, changes=change, **data)
+        for task, change in zip(tasks, changes, strict=True)
+    ]
 
 
 # --- moving a task: transfer and take --------------------------------------------------------
