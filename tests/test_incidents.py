@@ -347,3 +347,19 @@ def test_incident_pages_have_no_inline_script_or_style(app, outage):
         finder = InlineFinder()
         finder.feed(lead.client.get(path).get_data(as_text=True))
         assert finder.found == []
+
+
+def test_the_wall_hears_an_incident_start_and_end_live(app, outage, socket_client):
+    lead, tasks = outage["lead"], outage["tasks"]
+    wall = socket_client(outage["alice"].client, view="wall")
+    wall.get_received()
+    incident = create(lead, "Mail outage", ids(tasks))
+    lead.api("POST", f"/api/incidents/{incident['id']}/resolve", {})
+    heard = [m for m in live_events(wall) if m["kind"].startswith("incident.")]
+    assert [(m["kind"], m["incident"]["status"]) for m in heard] == [
+        (EventKind.INCIDENT_CREATED, "open"),
+        (EventKind.INCIDENT_RESOLVED, "resolved"),
+    ]
+    assert heard[0]["incident"]["chats"] == [
+        {"id": chat.id, "name": chat.name} for chat in outage["chats"]
+    ]
