@@ -45,4 +45,4 @@ def id_arg(name: str) -> int | None:
     return value
 
 
-from wesup.api import directories, handovers, tasks  # noqa: E402, F401 - routes register on bp
+from wesup.api import announcements, directories, handovers, tasks  # noqa: E402, F401 - routes register on bp
