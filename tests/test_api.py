@@ -37,6 +37,7 @@ TASK_KEYS = {
     "deleted",
     "version",
     "last_comment",
+    "tell_chat",
 }
 
 

@@ -66,7 +66,9 @@ class EventKind(enum.StrEnum):
     `session.ended` (a person deactivated or their password reset) are kept for the audit
     trail only, and every server process cuts the sockets they concern when it reaches them
     in the log. A page applies every `task.*` kind the same way, so adding one here needs no
-    JavaScript.
+    JavaScript. `announcement.created` carries the announcement with its deliveries, and
+    `delivery.updated` a message to a chat whose status changed (sent, or failed with the
+    error and the next attempt): the Announcements page and the delivery log follow them.
     """
 
     TASK_CREATED = "task.created"
@@ -104,6 +106,8 @@ class EventKind(enum.StrEnum):
     KIOSK_RENAMED = "kiosk.renamed"
     KIOSK_REVOKED = "kiosk.revoked"
     SESSION_ENDED = "session.ended"
+    ANNOUNCEMENT_CREATED = "announcement.created"
+    DELIVERY_UPDATED = "delivery.updated"
 
     @property
     def is_task(self) -> bool:

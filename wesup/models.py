@@ -178,6 +178,12 @@ class Chat(Model):
     name: so.Mapped[str] = so.mapped_column(sa.String(120))
     note: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     archived_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    # Where messages to this chat go: an Apprise URL (wesup/notify.py). It holds a bot token
+    # or a webhook secret, so it never leaves the server: pages and the API see the masked form.
+    notify_url: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    notify_url_masked: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    # The developers' chat: told about every new task.
+    gets_new_tasks: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -185,6 +191,9 @@ class Chat(Model):
             "name": self.name,
             "note": self.note,
             "archived": self.archived_at is not None,
+            "has_notify_url": bool(self.notify_url),
+            "notify_url_masked": self.notify_url_masked if self.notify_url else None,
+            "gets_new_tasks": self.gets_new_tasks,
         }
 
 
@@ -236,6 +245,8 @@ class Task(Model):
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     deleted_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     last_comment: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    # Tell the source chat when the task is resolved; the owner may untick it for one task.
+    tell_chat: so.Mapped[bool] = so.mapped_column(default=True, server_default=sa.true())
     version: so.Mapped[int] = so.mapped_column(default=1)
 
     chat: so.Mapped[Chat | None] = so.relationship(lazy="joined")
@@ -271,6 +282,7 @@ class Task(Model):
             "deleted": self.deleted_at is not None,
             "version": self.version,
             "last_comment": self.last_comment,
+            "tell_chat": self.tell_chat,
         }
 
 
@@ -517,6 +529,96 @@ class KioskToken(Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class Announcement(Model):
+    """One message a lead sends to many chats at once; each chat's copy is a Delivery.
+    A follow-up ("fixed, thank you") names the announcement it follows."""
+
+    __tablename__ = "announcements"
+    __table_args__ = NEVER_REUSE_IDS
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    text: so.Mapped[str] = so.mapped_column(sa.Text)
+    author_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, index=True)
+    follow_up_of: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("announcements.id"))
+
+    author: so.Mapped[User | None] = so.relationship(lazy="joined")
+    deliveries: so.Mapped[list[Delivery]] = so.relationship(
+        lazy="selectin", order_by=lambda: Delivery.id, back_populates="announcement"
+    )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "text": self.text,
+            "author": self.author.brief() if self.author else None,
+            "created_at": _iso(self.created_at),
+            "follow_up_of": self.follow_up_of,
+            "deliveries": [delivery.brief() for delivery in self.deliveries],
+        }
+
+
+class Delivery(Model):
+    """The outbox (wesup/notify.py): one message to one chat, sent by a background task of
+    the server process, retried with backoff, never twice (the idempotency key is unique and
+    a sender claims a row with a conditional UPDATE before it sends)."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        sa.Index("ix_deliveries_due", "status", "next_attempt_at"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    chat_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("chats.id"), index=True)
+    announcement_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("announcements.id"), index=True
+    )
+    kind: so.Mapped[str] = so.mapped_column(sa.String(32))
+    body: so.Mapped[str] = so.mapped_column(sa.Text)
+    status: so.Mapped[str] = so.mapped_column(sa.String(16))
+    attempts: so.Mapped[int] = so.mapped_column(default=0)
+    # When the next attempt is due; None once sent or given up. A claimed row's lease: while
+    # one sender works on it, this lies in the future, so no other sender claims it.
+    next_attempt_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    last_error: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    idempotency_key: so.Mapped[str] = so.mapped_column(sa.String(200), unique=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, index=True)
+    sent_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+
+    chat: so.Mapped[Chat] = so.relationship(lazy="joined")
+    announcement: so.Mapped[Announcement | None] = so.relationship(back_populates="deliveries")
+
+    @property
+    def retrying(self) -> bool:
+        """Failed this time, with another attempt planned."""
+        return self.status == "failed" and self.next_attempt_at is not None
+
+    def brief(self) -> dict[str, Any]:
+        """What an announcement lists per chat."""
+        return {
+            "id": self.id,
+            "chat_id": self.chat_id,
+            "chat": self.chat.name,
+            "status": self.status,
+            "attempts": self.attempts,
+            "error": self.last_error,
+            "retrying": self.retrying,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """What the delivery log shows."""
+        return {
+            **self.brief(),
+            "announcement_id": self.announcement_id,
+            "kind": self.kind,
+            "body": self.body,
+            "next_attempt_at": _iso(self.next_attempt_at),
+            "created_at": _iso(self.created_at),
+            "sent_at": _iso(self.sent_at),
+        }
 
 
 def _iso(value: datetime | None) -> str | None:

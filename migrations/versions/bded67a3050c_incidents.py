@@ -6,7 +6,7 @@ links; an unlinked task keeps its row (unlinked_at, by whom). The partial unique
 tables only: nothing is rebuilt.
 
 Revision ID: bded67a3050c
-Revises: e234441ca969
+Revises: 48400c1080d4
 Create Date: 2026-12-01 21:17:33.459773
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'bded67a3050c'
-down_revision = 'e234441ca969'
+down_revision = '48400c1080d4'
 branch_labels = None
 depends_on = None
 

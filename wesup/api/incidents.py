@@ -51,3 +51,11 @@ def resolve_incident(incident_id: int) -> ResponseReturnValue:
     body = json_body() if request.content_length else {}  # no body: no message
     incident = service.resolve_incident(current_user, incident_id, body)
     return jsonify(incident=incident.to_dict())
+
+
+@bp.post("/incidents/<int:incident_id>/announce")
+def announce(incident_id: int) -> ResponseReturnValue:
+    """{"text"}: one announcement to the incident's chats that have an address; 202 with each
+    chat's delivery (GET /api/announcements/<id> follows them)."""
+    announcement = service.announce(current_user, incident_id, json_body())
+    return jsonify(announcement=announcement.to_dict()), 202

@@ -10,6 +10,14 @@ Resolving moves each linked task that is still open (not deleted) into the first
 status of category `done` by position (tasks.service.first_done_status), with the ordinary
 `task.status` event per task (carrying `incident`), so boards, the wall and reports count
 them like any resolved task; then one `incident.resolved` event. All in one commit.
+
+Chats: resolving tells each source chat of the linked tasks once (the outbox's idempotency
+key is per incident and chat, however many of its tasks the chat reported), in the same
+commit; the per-task "resolved" message (notify.task_resolved, fired by tasks.service's
+edits) is not sent for tasks the incident resolves, as resolve_together does not fire it.
+A chat is told when it has an address and at least one of its linked tasks keeps "tell the
+chat" ticked. "Announce to the incident's chats" is one notify.announce to those of its
+chats that have an address.
 """
 
 from __future__ import annotations
@@ -17,13 +25,15 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from wesup import events, locks, validate
+from wesup import events, locks, notify, validate
 from wesup.enums import EventKind
 from wesup.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from wesup.extensions import db
-from wesup.models import Incident, IncidentTask, Task, TaskEvent, User, utcnow
+from wesup.models import Announcement, Chat, Incident, IncidentTask, Task, TaskEvent, User, utcnow
 from wesup.tasks import service as tasks
 
 TITLE_MAX = 300
@@ -258,6 +268,7 @@ def resolve_incident(actor: User, incident_id: int, data: dict[str, Any]) -> Inc
         .execution_options(synchronize_session=False)
     )
     db.session.flush()
+    _tell_chats_resolved(incident)
     recorded.append(
         _record(
             EventKind.INCIDENT_RESOLVED,
@@ -268,6 +279,51 @@ def resolve_incident(actor: User, incident_id: int, data: dict[str, Any]) -> Inc
     )
     events.publish_all(recorded)
     return incident
+
+
+def resolved_words(incident: Incident) -> str:
+    """What a source chat reads when the incident is resolved, in the team's language."""
+    with force_locale(current_app.config["DEFAULT_LOCALE"]):
+        if incident.resolve_message:
+            return _(
+                "The incident “%(title)s” is resolved: %(message)s",
+                title=incident.title,
+                message=incident.resolve_message,
+            )
+        return _("The incident “%(title)s” is resolved.", title=incident.title)
+
+
+def _tell_chats_resolved(incident: Incident) -> None:
+    """One message per source chat, in the caller's transaction (see the module's note)."""
+    text = resolved_words(incident)
+    for chat in incident.chats:
+        reported = [task for task in incident.tasks if task.chat_id == chat.id]
+        if chat.notify_url and any(task.tell_chat for task in reported):
+            notify.queue_to_chat(
+                chat, text, f"incident:{incident.id}:resolved:chat:{chat.id}", "incident.resolved"
+            )
+
+
+def chats_to_announce(incident: Incident) -> list[Chat]:
+    """The incident's chats that have an address: those an announcement reaches."""
+    return [chat for chat in incident.chats if chat.notify_url and chat.archived_at is None]
+
+
+def announce(actor: User, incident_id: int, data: dict[str, Any]) -> Announcement:
+    """One announcement to the incident's chats (notify.announce: a delivery per chat, each
+    with its status)."""
+    _require_manager(actor)
+    incident = get_incident(incident_id)
+    chats = chats_to_announce(incident)
+    if not chats:
+        message = _("None of this incident's chats has an address yet: set one in Directories.")
+        raise ValidationFailed(message, {"chat_ids": message})
+    return notify.announce(actor, data.get("text"), [chat.id for chat in chats])
+
+
+def announcement_words(incident: Incident) -> str:
+    """The text the announce form starts with."""
+    return _("We know about “%(title)s” and are working on it.", title=incident.title)
 
 
 def _held(incident_id: int) -> Incident:

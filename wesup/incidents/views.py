@@ -61,6 +61,8 @@ def show(incident_id: int) -> ResponseReturnValue:
         incident=incident,
         can_manage=manage,
         linkable=service.linkable_tasks() if manage and incident.is_open else [],
+        announce_chats=service.chats_to_announce(incident),
+        announce_text=service.announcement_words(incident),
     )
 
 
@@ -106,3 +108,18 @@ def _form_change(incident_id: int, change: Callable[[], Any], done: str) -> Resp
     else:
         flash(done)
     return redirect(url_for("incidents.show", incident_id=incident_id), 303)
+
+
+@bp.post("/<int:incident_id>/announce")
+def announce(incident_id: int) -> ResponseReturnValue:
+    """Announce to the incident's chats in one click; the announcements page then shows each
+    chat's delivery live."""
+    try:
+        service.announce(current_user, incident_id, {"text": request.form.get("text")})
+    except ServiceError as exc:
+        if exc.status == 404:
+            raise
+        flash(" ".join([exc.message, *exc.fields.values()]))
+        return redirect(url_for("incidents.show", incident_id=incident_id), 303)
+    flash(_("Announced to the incident's chats."))
+    return redirect(url_for("announcements.index"), 303)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
-from wesup import events, locks, rules, validate
+from wesup import events, locks, notify, rules, validate
 from wesup.enums import TASK_KINDS, EventKind, StatusCategory
 from wesup.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from wesup.extensions import db
@@ -339,14 +339,29 @@ def _parse_received_at(data: dict[str, Any], errors: dict[str, str]) -> datetime
     return value
 
 
-def _apply_status(task: Task, status: Status, now: datetime) -> None:
-    """Entering a `done` status resolves the task; leaving it reopens the task."""
+def _apply_status(task: Task, status: Status, now: datetime) -> bool:
+    """Entering a `done` status resolves the task; leaving it reopens the task. True when
+    this resolved it."""
+    resolved = False
     if status.category == StatusCategory.DONE:
         if task.resolved_at is None:
             task.resolved_at = max(now, task.received_at)
+            resolved = True
     else:
         task.resolved_at = None
     task.status = status
+    return resolved
+
+
+def _tell_chat_field(data: dict[str, Any], errors: dict[str, str]) -> bool | None:
+    """`tell_chat`: whether the source chat hears when the task is resolved (a boolean)."""
+    if "tell_chat" not in data:
+        return None
+    value = data["tell_chat"]
+    if not isinstance(value, bool):
+        errors["tell_chat"] = _("Use true or false.")
+        return None
+    return value
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -365,6 +380,7 @@ def create_task(actor: User, data: dict[str, Any]) -> Task:
         errors["status_id"] = _("Create a status of category 'new' first.")
     received_at = _parse_received_at(data, errors)
     holder = _pick_holder(actor, data, errors, None)
+    tell_chat = _tell_chat_field(data, errors)
     if errors or status is None or holder is None:
         raise ValidationFailed(_("The task was not saved."), errors)
     _require_assigner(actor, None, holder)
@@ -379,10 +395,12 @@ def create_task(actor: User, data: dict[str, Any]) -> Task:
         received_at=received_at or now,
         created_at=now,
         updated_at=now,
+        tell_chat=True if tell_chat is None else tell_chat,
     )
     _apply_status(task, status, now)
     db.session.add(task)
     db.session.flush()
+    notify.task_created(task)  # the developers' chats, in the same commit
     _publish_task(EventKind.TASK_CREATED, actor, task)
     return task
 
@@ -473,6 +491,9 @@ def update_task(actor: User, task_id: int, data: dict[str, Any]) -> Task:
     after = before
     if "agent_id" in data or "group_id" in data:
         after = _pick_holder(actor, data, errors, task) or before
+    tell_chat = _tell_chat_field(data, errors)
+    if tell_chat is not None and tell_chat != task.tell_chat:
+        changes["tell_chat"] = [task.tell_chat, tell_chat]
     note = validate.text(data, "note", errors, max_length=NOTE_MAX)
     if errors:
         raise ValidationFailed(_("The task was not saved."), errors)
@@ -489,10 +510,13 @@ def update_task(actor: User, task_id: int, data: dict[str, Any]) -> Task:
         task.description = changes["description"][1]
     task.chat = new_chat
     task.received_at = received_at
-    if "status" in changes:
-        _apply_status(task, new_status, now)
+    if "tell_chat" in changes:
+        task.tell_chat = changes["tell_chat"][1]
+    resolved = "status" in changes and _apply_status(task, new_status, now)
     task.agent, task.group = after.agent, after.group
     task.updated_at = now
+    if resolved:
+        _tell_resolved(task)
     if moved:
         _publish_task(
             EventKind.TASK_ASSIGNED, actor, task, before=before, note=note or None, changes=changes
@@ -560,6 +584,12 @@ def _publish_task(
 ) -> None:
     """Flush (bumping the version), record the event with the task as it now is (and, for a
     move, where it was), commit, emit."""
+    _flush(task)
+    events.publish(task_event(kind, actor, task, before=before, note=note, **data))
+
+
+def _flush(task: Task) -> None:
+    """Write the change, bumping the version; another writer's change first is a 409."""
     try:
         db.session.flush()
     except StaleDataError as exc:
@@ -568,7 +598,13 @@ def _publish_task(
         raise Conflict(
             _("Somebody changed this task first."), current=fresh.to_dict() if fresh else None
         ) from exc
-    events.publish(task_event(kind, actor, task, before=before, note=note, **data))
+
+
+def _tell_resolved(task: Task) -> None:
+    """The source chat hears of the resolve in the same commit (notify.task_resolved); the
+    version is bumped first, as the message's key carries the version the change makes."""
+    _flush(task)
+    notify.task_resolved(task)
 
 
 def resolve_together(
