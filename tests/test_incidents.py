@@ -363,3 +363,34 @@ def test_the_wall_hears_an_incident_start_and_end_live(app, outage, socket_clien
     assert heard[0]["incident"]["chats"] == [
         {"id": chat.id, "name": chat.name} for chat in outage["chats"]
     ]
+
+
+def test_the_forms_say_why_a_change_was_refused(app, outage):
+    lead, tasks = outage["lead"], outage["tasks"]
+    lead.client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    refused = lead.client.post(
+        "/incidents", data={"csrf_token": lead.csrf_token, "title": " "}, follow_redirects=True
+    )
+    assert "The incident was not saved." in refused.get_data(as_text=True)
+    made = lead.client.post(
+        "/incidents",
+        data={"csrf_token": lead.csrf_token, "title": "VPN", "task_ids": [str(tasks[0].id)]},
+    )
+    assert made.status_code == 303
+    incident_url = made.headers["Location"]
+    again = lead.client.post(
+        "/incidents",
+        data={"csrf_token": lead.csrf_token, "title": "Twice", "task_ids": [str(tasks[0].id)]},
+        follow_redirects=True,
+    )
+    assert "already in the open incident" in again.get_data(as_text=True)
+    unlinked = lead.client.post(
+        f"{incident_url}/tasks/{tasks[0].id}/unlink",
+        data={"csrf_token": lead.csrf_token},
+        follow_redirects=True,
+    )
+    assert "Task unlinked." in unlinked.get_data(as_text=True)
+    missing = lead.client.post(
+        f"{incident_url}/tasks/{tasks[0].id}/unlink", data={"csrf_token": lead.csrf_token}
+    )
+    assert missing.status_code == 404
