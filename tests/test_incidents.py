@@ -275,6 +275,8 @@ def test_a_resolved_incident_is_closed_to_changes(app, outage):
     assert_refused(app, lambda: lead.api("DELETE", f"{url}/tasks/{tasks[0].id}"), 409)
     # its tasks are free again: a task reopened later can go into a new incident
     assert lead.api("GET", "/api/incidents").get_json()["incidents"] == []
+    listed = lead.api("GET", "/api/incidents?resolved=1").get_json()["incidents"]
+    assert [(item["id"], item["status"]) for item in listed] == [(incident["id"], "resolved")]
 
 
 def test_a_bad_message_resolves_nothing(app, outage):

@@ -65,16 +65,6 @@ def recent_resolved(limit: int = RECENT) -> list[Incident]:
     return list(db.session.execute(query).unique().scalars())
 
 
-def incident_of(task_id: int) -> Incident | None:
-    """The open incident a task is linked into, if any."""
-    query = (
-        sa.select(Incident)
-        .join(IncidentTask, IncidentTask.incident_id == Incident.id)
-        .where(IncidentTask.task_id == task_id, IncidentTask.in_open_incident)
-    )
-    return db.session.execute(query).unique().scalar_one_or_none()
-
-
 def linkable_tasks() -> list[Task]:
     """Open tasks in no open incident, oldest first: what the incident page offers to add."""
     linked = sa.select(IncidentTask.task_id).where(IncidentTask.in_open_incident)
