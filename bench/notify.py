@@ -61,6 +61,7 @@ def one_run(workdir: Path, writes: int, target: Receiver | None) -> dict[str, An
         done = next(
             s for s in agent.api("GET", "/api/statuses")["statuses"] if s["category"] == "done"
         )
+        attempts_before = target.attempts if target else 0
         times: list[float] = []
         for number in range(writes + 10):  # the first ten warm the server up, untimed
             started = time.perf_counter()
@@ -81,7 +82,7 @@ def one_run(workdir: Path, writes: int, target: Receiver | None) -> dict[str, An
             "times_ms": times,
             "messages_queued": len(deliveries),
             "messages_sent": sum(1 for d in deliveries if d["status"] == "sent"),
-            "target_attempts": target.attempts if target else 0,
+            "target_attempts": (target.attempts - attempts_before) if target else 0,
         }
     finally:
         server.stop()
@@ -100,6 +101,7 @@ def main() -> None:
     parser.add_argument("--writes", type=int, default=100, help="tasks per run (2 writes each)")
     parser.add_argument("--rounds", type=int, default=2, help="runs of each scenario")
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
     hanging = Receiver(HANG).start()
     runs: dict[str, list[dict[str, Any]]] = {"none": [], "hang": []}
     try:
@@ -113,7 +115,8 @@ def main() -> None:
     results: dict[str, Any] = {
         "machine": f"{platform.platform()}, {platform.processor() or platform.machine()}",
         "cpus": os.cpu_count(),
-        "load_before": os.getloadavg()[0],
+        "load_before": round(load_before, 1),
+        "load_after": round(os.getloadavg()[0], 1),
         "writes_per_run": args.writes * 2,
         "rounds": args.rounds,
     }
