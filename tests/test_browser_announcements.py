@@ -45,7 +45,7 @@ def test_an_announcement_reaches_every_chat_and_its_statuses_change_live(tmp_pat
             f"json://127.0.0.1:{targets[0].port}/h...s/s...h"
         )
         row.get_by_role("button", name="Send test").click()
-        expect(page.locator(".toast")).to_contain_text("Test message sent to Shop floor")
+        expect(page.locator(".toast").last).to_contain_text("Test message sent to Shop floor")
         assert targets[0].wait_for(1) and "WeSup test message" in targets[0].messages[0]
 
         # Announcements: one form, three chats, each status live.
