@@ -292,7 +292,15 @@ def test_each_status_change_is_an_event_for_the_pages(app, receiver):
         updates = db.session.scalars(
             sa.select(TaskEvent).where(TaskEvent.kind == "delivery.updated").order_by(TaskEvent.seq)
         ).all()
-        assert [event.data["delivery"]["status"] for event in updates] == ["failed", "sent"]
+        assert [event.data["delivery"]["status"] for event in updates] == [
+            "queued",
+            "failed",
+            "sent",
+        ]
+        # the queued one was logged with the resolve, before the resolve's own event
+        assert updates[0].seq < db.session.scalar(
+            sa.select(sa.func.max(TaskEvent.seq)).where(TaskEvent.kind == "task.status")
+        )
 
 
 # --- addresses -------------------------------------------------------------------------------

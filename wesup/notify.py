@@ -329,8 +329,9 @@ def _chat(chat_id: int) -> Chat:
 def queue_to_chat(
     chat: Chat, text: str, key: str, kind: str, announcement: Announcement | None = None
 ) -> Delivery:
-    """Put one message for one chat in the outbox, in the caller's transaction (the caller
-    commits, usually through events.publish). The same key twice gives the row already there."""
+    """Put one message for one chat in the outbox, in the caller's transaction, with its
+    `delivery.updated` event (status queued); the caller commits, through events.publish.
+    The same key twice gives the row already there."""
     existing = db.session.execute(
         sa.select(Delivery).where(Delivery.idempotency_key == key)
     ).scalar_one_or_none()
@@ -350,6 +351,9 @@ def queue_to_chat(
     )
     db.session.add(delivery)
     db.session.flush()
+    # Logged with the change: its seq comes before the change's own event, so the pages get
+    # it when that one is handed out (wesup/relay.py hands out what is logged before).
+    events.record(EventKind.DELIVERY_UPDATED, None, delivery=delivery.to_dict())
     wake(current_app)
     return delivery
 
