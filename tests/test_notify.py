@@ -152,7 +152,9 @@ def test_each_resolve_is_one_message_and_reopening_sends_none(app, receiver):
     ).get_json()["task"]
     assert len(deliveries(app)) == 1
     resolve(app, agent, task)
-    drain(app)
+    assert drain(app) == 1  # one message per chat at a time, in order
+    assert drain(app) == 1
+    assert drain(app) == 0
     assert len(receiver.received) == 2
 
 
@@ -290,7 +292,15 @@ def test_each_status_change_is_an_event_for_the_pages(app, receiver):
         updates = db.session.scalars(
             sa.select(TaskEvent).where(TaskEvent.kind == "delivery.updated").order_by(TaskEvent.seq)
         ).all()
-        assert [event.data["delivery"]["status"] for event in updates] == ["failed", "sent"]
+        assert [event.data["delivery"]["status"] for event in updates] == [
+            "queued",
+            "failed",
+            "sent",
+        ]
+        # the queued one was logged with the resolve, before the resolve's own event
+        assert updates[0].seq < db.session.scalar(
+            sa.select(sa.func.max(TaskEvent.seq)).where(TaskEvent.kind == "task.status")
+        )
 
 
 # --- addresses -------------------------------------------------------------------------------
@@ -359,7 +369,7 @@ def test_the_address_is_never_shown_back_in_full(app, client):
     chat_json = lead.api("PATCH", f"/api/chats/{chat.id}", {"notify_url": TELEGRAM}).get_json()
     chat_json = chat_json["chat"]
     assert chat_json["has_notify_url"] is True
-    assert chat_json["notify_url_masked"].startswith("tgram://")
+    assert chat_json["notify_url_masked"] == "tgram://1...w/-1001234567890"
     assert "notify_url" not in chat_json
     pages = [
         lead.client.get("/api/chats").get_data(as_text=True),
@@ -374,6 +384,14 @@ def test_the_address_is_never_shown_back_in_full(app, client):
         assert db.session.get(Chat, chat.id).notify_url == TELEGRAM  # kept on the server
     cleared = lead.api("PATCH", f"/api/chats/{chat.id}", {"notify_url": ""}).get_json()["chat"]
     assert cleared["has_notify_url"] is False and cleared["notify_url_masked"] is None
+
+
+def test_a_webhooks_secret_path_is_masked_too(app, receiver):
+    lead = signed_in(app, "lead", Role.LEAD)
+    chat = make_chat(app)
+    url = receiver.url(path="/hooks/s3cr3t-token-123")
+    masked = lead.api("PATCH", f"/api/chats/{chat.id}", {"notify_url": url}).get_json()
+    assert masked["chat"]["notify_url_masked"] == f"json://127.0.0.1:{receiver.port}/h...s/s...3"
 
 
 def test_send_test_shows_the_result(app, receiver):

@@ -57,7 +57,7 @@ class Defaults:
     # Messages to chats (wesup/notify.py): how long one attempt may take, how many attempts a
     # message gets, and the hosts of a private network a generic webhook may still reach.
     NOTIFY_TIMEOUT = 10
-    NOTIFY_MAX_ATTEMPTS = 8
+    NOTIFY_MAX_ATTEMPTS = 12
     NOTIFY_PRIVATE_HOSTS = ""  # e.g. "10.0.0.5 hooks.lan"; loopback and private refused else
     NOTIFY_WORKER = True  # run.py drains the outbox in the server process
 

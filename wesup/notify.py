@@ -70,6 +70,7 @@ SELF_HOSTED = frozenset(
 ALLOWED_SCHEMAS = SELF_HOSTED | {
     *("tgram", "slack", "workflow", "workflows", "discord", "zulip", "gchat"),
 }
+GENERIC_WEBHOOKS = frozenset({"json", "jsons", "form", "forms", "xml", "xmls"})
 URL_MAX = 2000
 TEXT_MAX = 4000  # Telegram takes 4,096 characters; a longer message is cut
 BACKOFF_SECONDS = 5  # the first retry; each next one waits twice as long
@@ -150,7 +151,21 @@ def check_url(raw: Any) -> tuple[str, str]:
         refused = _refused_host(urlsplit(url).hostname)
         if refused:
             raise refuse(refused)
-    return url, plugin.url(privacy=True)
+    return url, _masked(plugin.url(privacy=True))
+
+
+def _masked(private: str) -> str:
+    """Apprise's privacy form, shorter and safer for a page: without its options, and with
+    a generic webhook's path hidden too (a secret often sits there; Apprise shows it)."""
+    shown = private.split("?", 1)[0].rstrip("/")
+    parts = urlsplit(shown)
+    if parts.scheme in GENERIC_WEBHOOKS and parts.path.strip("/"):
+        hidden = "/".join(
+            f"{piece[0]}...{piece[-1]}" if len(piece) > 3 else piece
+            for piece in parts.path.strip("/").split("/")
+        )
+        shown = f"{parts.scheme}://{parts.netloc}/{hidden}"
+    return shown
 
 
 # --- sending one message ---------------------------------------------------------------------
@@ -314,8 +329,9 @@ def _chat(chat_id: int) -> Chat:
 def queue_to_chat(
     chat: Chat, text: str, key: str, kind: str, announcement: Announcement | None = None
 ) -> Delivery:
-    """Put one message for one chat in the outbox, in the caller's transaction (the caller
-    commits, usually through events.publish). The same key twice gives the row already there."""
+    """Put one message for one chat in the outbox, in the caller's transaction, with its
+    `delivery.updated` event (status queued); the caller commits, through events.publish.
+    The same key twice gives the row already there."""
     existing = db.session.execute(
         sa.select(Delivery).where(Delivery.idempotency_key == key)
     ).scalar_one_or_none()
@@ -335,6 +351,9 @@ def queue_to_chat(
     )
     db.session.add(delivery)
     db.session.flush()
+    # Logged with the change: its seq comes before the change's own event, so the pages get
+    # it when that one is handed out (wesup/relay.py hands out what is logged before).
+    events.record(EventKind.DELIVERY_UPDATED, None, delivery=delivery.to_dict())
     wake(current_app)
     return delivery
 
@@ -511,13 +530,19 @@ def _lease() -> timedelta:
 
 
 def _due(now: datetime) -> list[int]:
+    """Rows due now, oldest first, at most one per chat: a chat with a backlog (or one that
+    hangs) takes one sender of a round, never all of them, and no chat gets two messages at
+    once (Telegram takes about one a second per chat)."""
     query = (
-        sa.select(Delivery.id)
+        sa.select(Delivery.id, Delivery.chat_id)
         .where(Delivery.status.in_((QUEUED, FAILED)), Delivery.next_attempt_at <= now)
         .order_by(Delivery.next_attempt_at, Delivery.id)
-        .limit(BATCH)
+        .limit(BATCH * 5)
     )
-    return list(db.session.scalars(query))
+    first_per_chat: dict[int, int] = {}
+    for delivery_id, chat_id in db.session.execute(query):
+        first_per_chat.setdefault(chat_id, delivery_id)
+    return sorted(first_per_chat.values())[:BATCH]
 
 
 def _claim(delivery_id: int, now: datetime) -> int | None:
@@ -661,7 +686,7 @@ def _send_forever(app: Flask) -> None:
     while True:
         try:
             with app.app_context():
-                while drain_once() == BATCH:
+                while drain_once():  # until nothing is due
                     pass
         except Exception:
             app.logger.exception("outbox: a round of sending failed")
