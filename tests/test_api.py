@@ -39,6 +39,7 @@ TASK_KEYS = {
     "last_comment",
     "urgent",
     "last_activity_at",
+    "tell_chat",
 }
 
 

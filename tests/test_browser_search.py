@@ -38,6 +38,8 @@ class Site:
     server: ServerProcess
     chromium: Chromium
     admin: Browser
+    anna: Browser
+    ids: dict[str, int]
     contexts: list[Any] = field(default_factory=list)
 
     def person(self, login: str, width: int, height: int) -> Person:
@@ -54,10 +56,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         admin = create_first_admin(server)
         add_person(admin, "anna", "agent", "Анна Сергеевна Кузнецова")
         anna = Browser(server.url).login("anna")
+        ids = {}
         for title in TITLES:
             description = FOUND_DESCRIPTION if title == FOUND_TITLE else ""
-            anna.api("POST", "/api/tasks", {"title": title, "description": description})
-        site = Site(server, chromium, admin)
+            task = anna.api("POST", "/api/tasks", {"title": title, "description": description})
+            ids[title] = task["task"]["id"]
+        site = Site(server, chromium, admin, anna, ids)
         yield site
         for context in site.contexts:
             context.close()
@@ -85,6 +89,19 @@ def test_a_task_is_found_by_a_word_from_its_description(site: Site) -> None:
     expect(page.locator(".search-summary")).to_contain_text("1 task found")
     expect(page.locator("#task-search")).to_have_value("кабель")
     anna.screenshot("search-found-1366.png")
+
+    # the found task changes live, under its day; a new task that matches does not barge in
+    task_id = site.ids[FOUND_TITLE]
+    site.anna.api("POST", f"/api/tasks/{task_id}/comments", {"body": "Заменили кабель"})
+    row = page.locator(f"#board tr[data-task-id='{task_id}']")
+    expect(row.locator(".c-comment")).to_have_text("Заменили кабель")
+    expect(page.locator("#board tr.day-group")).to_have_count(1)
+    extra = site.anna.api("POST", "/api/tasks", {"title": "Ещё один кабель"})["task"]
+    site.anna.api("POST", f"/api/tasks/{task_id}/comments", {"body": "Проверили"})
+    expect(row.locator(".c-comment")).to_have_text("Проверили")  # so the new task came before
+    assert row_titles(page) == [FOUND_TITLE]
+    expect(page.locator(".summary [data-summary=open]")).to_have_text("1")
+    site.anna.api("DELETE", f"/api/tasks/{extra['id']}")  # the other tests count on the ten
 
     page.click("[data-search-clear]")
     expect(page.locator("#board tbody tr[data-task-id]")).to_have_count(len(TITLES))

@@ -39,8 +39,8 @@ document.addEventListener("securitypolicyviolation", (event) => {
   );
 });
 """
-LIVE_PAGES = ["/tasks/mine", "/tasks", "/directories", "/board", "/reports"]
-STILL_PAGES = ["/admin/users", "/admin/kiosks", "/reports/my-shift"]
+LIVE_PAGES = ["/tasks/mine", "/tasks", "/tasks?q=colored", "/directories", "/board", "/reports"]
+STILL_PAGES = ["/admin/users", "/admin/kiosks", "/profile", "/reports/my-shift"]
 
 
 @dataclass

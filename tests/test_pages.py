@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.builders import (
+    NO_ADDRESS,
     assert_refused,
     db_state,
     make_chat,
@@ -536,7 +537,9 @@ def test_directories_show_archived_entries_greyed_with_a_label(app):
     row = re.search(rf'<tr data-id="{acme.id}" class="archived">(.*?)</tr>', html, re.S)
     assert row and "archived" in row.group(1)
     data = page_data(html)
-    assert data["chats"] == [{"id": acme.id, "name": "Acme", "note": "", "archived": True}]
+    assert data["chats"] == [
+        {"id": acme.id, "name": "Acme", "note": "", "archived": True, **NO_ADDRESS}
+    ]
     assert [status["name"] for status in data["statuses"]] == [
         "Accepted",
         "In progress",

@@ -138,3 +138,22 @@ def test_the_people_form_shows_the_login_rule_before_any_error(app):
     field = re.search(r'<input name="login"[^>]*>', html).group(0)
     assert 'aria-describedby="login-rule"' in field and "pattern=" in field
     assert re.search(r'id="login-rule">Latin letters, digits and \. _ - @<', html)
+
+
+@pytest.mark.parametrize(
+    "app_config",
+    [
+        {
+            "LOGIN_LIMIT_PER_LOGIN": "3 per 15 minutes",
+            "LOGIN_LIMIT_PER_ADDRESS": "1000 per 15 minutes",
+        }
+    ],
+)
+def test_guessing_the_current_password_is_limited_like_a_sign_in(app):
+    agent = person(app, "agent")
+    for _attempt in range(3):
+        assert change(agent, "a wrong guess").status_code == 422
+    response = assert_refused(app, lambda: change(agent, PASSWORD), 429)
+    assert "Too many password attempts." in response.get_data(as_text=True)
+    assert int(response.headers["Retry-After"]) > 0
+    assert agent.client.get("/api/session").status_code == 200  # still signed in

@@ -82,6 +82,9 @@ def test_search_covers_all_time_newest_first_with_the_period(app):
     assert data["more"] is False
     assert data["period"]["from"] < data["period"]["to"]
     assert isinstance(data["seq"], int)
+    # each task in the same shape as GET /api/tasks gives it
+    listed = agent.client.get("/api/tasks").get_json()["tasks"]
+    assert [task for task in listed if task["title"] == "Printer B"] == data["tasks"][:1]
 
 
 def test_more_says_older_matches_were_left_out(app, monkeypatch):

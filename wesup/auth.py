@@ -104,7 +104,8 @@ def login() -> ResponseReturnValue:
 
 @bp.errorhandler(RateLimitExceeded)
 def too_many_attempts(_error: RateLimitExceeded) -> ResponseReturnValue:
-    """Over a sign-in limit: the form again, saying when to retry, with Retry-After."""
+    """Over a sign-in limit: the form again (the sign-in form, or Your account's password
+    form), saying when to retry, with Retry-After."""
     seconds = loginlimits.retry_after()
     minutes = math.ceil(seconds / 60)
     message = ngettext(
@@ -113,7 +114,15 @@ def too_many_attempts(_error: RateLimitExceeded) -> ResponseReturnValue:
         minutes,
     )
     asks_json = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    if asks_json == "application/json":
+    if request.endpoint == "auth.change_password":
+        message = ngettext(
+            "Too many password attempts. Try again in %(num)d minute.",
+            "Too many password attempts. Try again in %(num)d minutes.",
+            minutes,
+        )
+        page = render_template("auth/profile.html", errors={}, message=message)
+        response = make_response(page, 429)
+    elif asks_json == "application/json":
         response = make_response(json_error(429, message))
     else:
         response = make_response(_login_page(message, 429))
@@ -166,6 +175,7 @@ def profile() -> ResponseReturnValue:
 
 @bp.post("/profile/password")
 @login_required
+@loginlimits.per_person
 def change_password() -> ResponseReturnValue:
     """A new password given the current one: every other session ends, this one stays."""
     try:

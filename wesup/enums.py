@@ -57,14 +57,18 @@ class EventKind(enum.StrEnum):
     `task.*` events carry the task as it is after the change (`task`), go to the board, the
     old and new owner's rooms and the old and new line's rooms, and show on the task's
     timeline; those that change the owner or the line also carry `from`, `to` and `note`.
-    `handover.*` events carry the handover and are addressed like task events. `chat.*`,
+    `handover.*` events carry the handover and are addressed like task events. `incident.*`
+    events carry the incident with its tasks and chats and go to every page (the tasks'
+    own changes, when an incident resolves them, are `task.status` events). `chat.*`,
     `status.*` and `group.*` events carry the entry and go to every page (a `group.*` one
     also names who joined or left the line: every server process moves their sockets in or
     out of its room when it reaches the event, wesup/relay.py). `kiosk.*` events and
     `session.ended` (a person deactivated or their password reset) are kept for the audit
     trail only, and every server process cuts the sockets they concern when it reaches them
     in the log. A page applies every `task.*` kind the same way, so adding one here needs no
-    JavaScript.
+    JavaScript. `announcement.created` carries the announcement with its deliveries, and
+    `delivery.updated` a message to a chat whose status changed (sent, or failed with the
+    error and the next attempt): the Announcements page and the delivery log follow them.
     """
 
     TASK_CREATED = "task.created"
@@ -79,6 +83,10 @@ class EventKind(enum.StrEnum):
     TASK_HANDED_OVER = "task.handed_over"
     HANDOVER_CREATED = "handover.created"
     HANDOVER_ACCEPTED = "handover.accepted"
+    INCIDENT_CREATED = "incident.created"
+    INCIDENT_LINKED = "incident.linked"
+    INCIDENT_UNLINKED = "incident.unlinked"
+    INCIDENT_RESOLVED = "incident.resolved"
     CHAT_CREATED = "chat.created"
     CHAT_UPDATED = "chat.updated"
     CHAT_ARCHIVED = "chat.archived"
@@ -98,6 +106,8 @@ class EventKind(enum.StrEnum):
     KIOSK_RENAMED = "kiosk.renamed"
     KIOSK_REVOKED = "kiosk.revoked"
     SESSION_ENDED = "session.ended"
+    ANNOUNCEMENT_CREATED = "announcement.created"
+    DELIVERY_UPDATED = "delivery.updated"
 
     @property
     def is_task(self) -> bool:

@@ -7,7 +7,7 @@ not deleted are derived here by the same function that keeps them in step afterw
 (wesup.reports.history.derive).
 
 Revision ID: d677a44f74d0
-Revises: e234441ca969
+Revises: f3a8c1d27b60
 Create Date: 2026-12-01 21:30:00.000000
 
 """
@@ -21,7 +21,7 @@ from wesup.reports.history import Step, derive, seconds
 
 # revision identifiers, used by Alembic.
 revision = 'd677a44f74d0'
-down_revision = 'e234441ca969'
+down_revision = 'f3a8c1d27b60'
 branch_labels = None
 depends_on = None
 

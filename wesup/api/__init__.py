@@ -45,4 +45,11 @@ def id_arg(name: str) -> int | None:
     return value
 
 
-from wesup.api import directories, handovers, reports, tasks  # noqa: E402, F401 - routes register on bp
+from wesup.api import (  # noqa: E402, F401 - routes register on bp
+    announcements,
+    directories,
+    handovers,
+    incidents,
+    reports,
+    tasks,
+)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
-from wesup import events, locks, rules, validate
+from wesup import events, locks, notify, rules, validate
 from wesup.enums import TASK_KINDS, EventKind, StatusCategory
 from wesup.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from wesup.extensions import db
@@ -276,26 +276,30 @@ def search_words(raw: Any) -> list[str]:
     return words or [text]
 
 
-def _contains(column: Any, word: str) -> sa.ColumnElement[bool]:
-    """`column` holds `word`, case aside: ILIKE on PostgreSQL (a UTF-8 ctype folds Cyrillic),
-    the Python casefold registered on every SQLite connection (wesup/__init__.py)."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        return sa.func.wesup_fold(column).contains(fold(word), autoescape=True)
-    escaped = word.replace("/", "//").replace("%", "/%").replace("_", "/_")
-    return column.ilike(f"%{escaped}%", escape="/")
-
-
 def _matches(word: str) -> sa.ColumnElement[bool]:
-    """The word is in the title, the description, a comment or the source chat's name."""
-    in_comment = (
-        sa.select(Comment.id).where(Comment.task_id == Task.id, _contains(Comment.body, word))
-    ).exists()
-    return sa.or_(
-        _contains(Task.title, word),
-        _contains(Task.description, word),
-        _contains(Chat.name, word),
-        in_comment,
-    )
+    """The word is in the title, the description, a comment or the source chat's name, case
+    aside: ILIKE on PostgreSQL (a UTF-8 ctype folds Cyrillic), and on SQLite the Python
+    casefold registered on every connection (wesup/__init__.py; names.holds_folded), given
+    the task's own text in one piece so that each task costs one call per word."""
+    in_task: sa.ColumnElement[Any]
+    in_comment_body: sa.ColumnElement[Any]
+    if db.session.get_bind().dialect.name == "sqlite":
+        folded = fold(word)
+        own_text = Task.title + "\n" + Task.description + "\n" + sa.func.coalesce(Chat.name, "")
+        in_task = sa.func.wesup_holds(own_text, folded)
+        in_comment_body = sa.func.wesup_holds(Comment.body, folded)
+    else:
+        escaped = word.replace("/", "//").replace("%", "/%").replace("_", "/_")
+        pattern = f"%{escaped}%"
+        in_task = sa.or_(
+            Task.title.ilike(pattern, escape="/"),
+            Task.description.ilike(pattern, escape="/"),
+            Chat.name.ilike(pattern, escape="/"),
+        )
+        in_comment_body = Comment.body.ilike(pattern, escape="/")
+    # Not correlated: the commented tasks are found once per word, not looked up per task.
+    in_comment = Task.id.in_(sa.select(Comment.task_id).where(in_comment_body))
+    return sa.or_(in_task, in_comment)
 
 
 @dataclass(frozen=True)
@@ -402,6 +406,18 @@ def default_status() -> Status | None:
     return db.session.execute(query).scalar_one_or_none()
 
 
+def first_done_status() -> Status | None:
+    """The first active status of category `done` by position: where a resolved incident
+    moves its tasks."""
+    query = (
+        sa.select(Status)
+        .where(Status.category == StatusCategory.DONE, Status.archived_at.is_(None))
+        .order_by(Status.position, Status.id)
+        .limit(1)
+    )
+    return db.session.execute(query).scalar_one_or_none()
+
+
 # --- validation ----------------------------------------------------------------------------
 
 
@@ -458,14 +474,29 @@ def _parse_received_at(data: dict[str, Any], errors: dict[str, str]) -> datetime
     return value
 
 
-def _apply_status(task: Task, status: Status, now: datetime) -> None:
-    """Entering a `done` status resolves the task; leaving it reopens the task."""
+def _apply_status(task: Task, status: Status, now: datetime) -> bool:
+    """Entering a `done` status resolves the task; leaving it reopens the task. True when
+    this resolved it."""
+    resolved = False
     if status.category == StatusCategory.DONE:
         if task.resolved_at is None:
             task.resolved_at = max(now, task.received_at)
+            resolved = True
     else:
         task.resolved_at = None
     task.status = status
+    return resolved
+
+
+def _tell_chat_field(data: dict[str, Any], errors: dict[str, str]) -> bool | None:
+    """`tell_chat`: whether the source chat hears when the task is resolved (a boolean)."""
+    if "tell_chat" not in data:
+        return None
+    value = data["tell_chat"]
+    if not isinstance(value, bool):
+        errors["tell_chat"] = _("Use true or false.")
+        return None
+    return value
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -485,6 +516,7 @@ def create_task(actor: User, data: dict[str, Any]) -> Task:
     received_at = _parse_received_at(data, errors)
     urgent = validate.flag(data, "urgent", errors)
     holder = _pick_holder(actor, data, errors, None)
+    tell_chat = _tell_chat_field(data, errors)
     if errors or status is None or holder is None:
         raise ValidationFailed(_("The task was not saved."), errors)
     _require_assigner(actor, None, holder)
@@ -501,10 +533,12 @@ def create_task(actor: User, data: dict[str, Any]) -> Task:
         updated_at=now,
         last_activity_at=now,
         urgent=bool(urgent),
+        tell_chat=True if tell_chat is None else tell_chat,
     )
     _apply_status(task, status, now)
     db.session.add(task)
     db.session.flush()
+    notify.task_created(task)  # the developers' chats, in the same commit
     _publish_task(EventKind.TASK_CREATED, actor, task)
     return task
 
@@ -598,6 +632,9 @@ def update_task(actor: User, task_id: int, data: dict[str, Any]) -> Task:
     after = before
     if "agent_id" in data or "group_id" in data:
         after = _pick_holder(actor, data, errors, task) or before
+    tell_chat = _tell_chat_field(data, errors)
+    if tell_chat is not None and tell_chat != task.tell_chat:
+        changes["tell_chat"] = [task.tell_chat, tell_chat]
     note = validate.text(data, "note", errors, max_length=NOTE_MAX)
     if errors:
         raise ValidationFailed(_("The task was not saved."), errors)
@@ -616,10 +653,13 @@ def update_task(actor: User, task_id: int, data: dict[str, Any]) -> Task:
     task.received_at = received_at
     if "urgent" in changes:
         task.urgent = changes["urgent"][1]
-    if "status" in changes:
-        _apply_status(task, new_status, now)
+    if "tell_chat" in changes:
+        task.tell_chat = changes["tell_chat"][1]
+    resolved = "status" in changes and _apply_status(task, new_status, now)
     task.agent, task.group = after.agent, after.group
     task.updated_at = now
+    if resolved:
+        _tell_resolved(task)
     if moved:
         _publish_task(
             EventKind.TASK_ASSIGNED, actor, task, before=before, note=note or None, changes=changes
@@ -687,6 +727,12 @@ def _publish_task(
 ) -> None:
     """Flush (bumping the version), record the event with the task as it now is (and, for a
     move, where it was), commit, emit."""
+    _flush(task)
+    events.publish(task_event(kind, actor, task, before=before, note=note, **data))
+
+
+def _flush(task: Task) -> None:
+    """Write the change, bumping the version; another writer's change first is a 409."""
     try:
         db.session.flush()
     except StaleDataError as exc:
@@ -695,7 +741,36 @@ def _publish_task(
         raise Conflict(
             _("Somebody changed this task first."), current=fresh.to_dict() if fresh else None
         ) from exc
-    events.publish(task_event(kind, actor, task, before=before, note=note, **data))
+
+
+def _tell_resolved(task: Task) -> None:
+    """The source chat hears of the resolve in the same commit (notify.task_resolved); the
+    version is bumped first, as the message's key carries the version the change makes."""
+    _flush(task)
+    notify.task_resolved(task)
+
+
+def resolve_together(
+    actor: User, tasks: list[Task], status: Status, **data: Any
+) -> list[TaskEvent]:
+    """Move these open tasks into a `done` status in the current transaction, each with the
+    `task.status` event an edit would record (plus `data`, e.g. the incident), so every board
+    and report counts them as resolved; the caller commits them all at once
+    (events.publish_all). A task somebody changed meanwhile is a 409 with nothing saved."""
+    now = utcnow()
+    changes = [{"status": [task.status.name, status.name]} for task in tasks]
+    for task in tasks:
+        _apply_status(task, status, now)
+        task.updated_at = now
+    try:
+        db.session.flush()
+    except StaleDataError as exc:
+        db.session.rollback()
+        raise Conflict(_("Somebody changed one of these tasks first. Try again.")) from exc
+    return [
+        task_event(EventKind.TASK_STATUS, actor, task, changes=change, **data)
+        for task, change in zip(tasks, changes, strict=True)
+    ]
 
 
 # --- moving a task: transfer and take --------------------------------------------------------

@@ -298,6 +298,8 @@ export class TaskDialog {
     const description = el("textarea", { name: "description", rows: 4, maxlength: 10000 });
     description.value = task.description || "";
     const urgent = el("input", { type: "checkbox", name: "urgent", checked: Boolean(task.urgent) });
+    // Whether the source chat is told when the task is resolved (if the chat has an address).
+    const tellChat = el("input", { type: "checkbox", name: "tell_chat", checked: task.tell_chat !== false });
     const message = el("div", { class: "form-error", role: "alert", hidden: true });
     const assign = this.ctx.me.can_edit_every ? this.assignFields(task) : null;
     const form = el(
@@ -314,6 +316,7 @@ export class TaskDialog {
       assign ? assign.row : null,
       el("label", { class: "check urgent-field" }, urgent, " ", t("urgent")),
       field(t("description"), "description", description),
+      el("label", { class: "check" }, tellChat, " ", t("tell_chat")),
       message,
       el(
         "div",
@@ -349,6 +352,7 @@ export class TaskDialog {
       if (Number(status.value) !== current.status.id) changes.status_id = Number(status.value);
       if (received.value !== inputValue(current.received_at)) changes.received_at = received.value;
       if (urgent.checked !== Boolean(current.urgent)) changes.urgent = urgent.checked;
+      if (tellChat.checked !== (current.tell_chat !== false)) changes.tell_chat = tellChat.checked;
       if (assign) Object.assign(changes, assign.changes(current));
       if (!Object.keys(changes).length) {
         this.node.close();
@@ -388,6 +392,7 @@ export class TaskDialog {
         received.value = inputValue(fresh.received_at);
       }
       if (urgent.checked === Boolean(current.urgent)) urgent.checked = Boolean(fresh.urgent);
+      if (tellChat.checked === (current.tell_chat !== false)) tellChat.checked = fresh.tell_chat !== false;
       assign?.follow(current, fresh);
       this.base = fresh;
       this.renderHead(fresh);
