@@ -121,15 +121,20 @@ CONTRAST_JS = """(selectors) => {
 
 # Each lane's agent id and box, the viewport, and whether the page scrolls.
 LAYOUT_JS = """() => ({
-  lanes: [...document.querySelectorAll("#wall-lanes .lane[data-agent-id]")].map((lane) => {
+  lanes: [...document.querySelectorAll("#wall-lanes .lane")].map((lane) => {
     const box = lane.getBoundingClientRect();
     const card = lane.querySelector(".card:not([hidden])")?.getBoundingClientRect();
     return {
-      id: Number(lane.dataset.agentId),
+      id: lane.dataset.agentId ? Number(lane.dataset.agentId) : null,
+      line: lane.dataset.groupId ? Number(lane.dataset.groupId) : null,
       box: [box.left, box.top, box.right, box.bottom],
       card: card ? [card.left, card.top, card.right, card.bottom] : null,
     };
   }),
+  cutAges: [...document.querySelectorAll("#wall-lanes .card:not([hidden])")]
+    .filter((card) => card.querySelector(".card-age").getBoundingClientRect().right
+      > card.getBoundingClientRect().right + 0.5)
+    .map((card) => Number(card.dataset.taskId)),
   width: innerWidth,
   height: innerHeight,
   scrolls: document.documentElement.scrollHeight > innerHeight
@@ -143,6 +148,7 @@ class Team:
     api: dict[str, Browser] = field(default_factory=dict)
     ids: dict[str, int] = field(default_factory=dict)
     chats: list[int] = field(default_factory=list)
+    line: int = 0  # a support line: its queue is a lane too
     statuses: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def create(self, login: str, title: str, **fields: Any) -> dict[str, Any]:
@@ -181,6 +187,8 @@ def team(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Team]:
         team = Team(server, api={"root": admin})
         sessions, team.ids = sign_up(admin, [*AGENTS, ("tv", "viewer", "Телевизор")])
         team.api.update(sessions)
+        line = {"name": "Первая линия", "color": "#1e88e5", "member_ids": [team.ids["agent01"]]}
+        team.line = admin.api("POST", "/api/groups", line)["group"]["id"]
         team.chats = [
             admin.api("POST", "/api/chats", {"name": name})["chat"]["id"] for name in CHATS
         ]
@@ -220,8 +228,9 @@ def layout(page: Any) -> dict[str, Any]:
 
 
 def assert_inside(shown: dict[str, Any]) -> None:
-    """Every lane and its first card wholly on the screen; nothing scrolls."""
+    """Every lane and its first card wholly on the screen, no card's age cut; nothing scrolls."""
     assert not shown["scrolls"], "the wall board scrolls"
+    assert not shown["cutAges"], f"ages cut off on the cards {shown['cutAges']}"
     for lane in shown["lanes"]:
         for name in ("box", "card"):
             left, top, right, bottom = lane[name]
@@ -238,16 +247,21 @@ def assert_contrast(page: Any, theme: str) -> None:
 
 
 def test_a_team_of_eight_fits_one_1920_screen_in_both_themes(team: Team, tv: Person) -> None:
-    """Eight agents with tasks: eight lanes side by side, no paging, every lane and its first
-    card inside the screen, the type still TV-sized, the secondary text 4.5:1 dark and light."""
+    """Eight agents with tasks and a line's queue: nine lanes side by side, no paging, every
+    lane and its first card inside the screen, the type still TV-sized, the secondary text
+    4.5:1 dark and light."""
     eight = [login for login, _, _ in AGENTS[:8]]
     team.give_tasks(eight)
+    team.create("root", "Сайт не открывается из офиса", group_id=team.line, chat_id=team.chats[1])
     wall = tv.open("/board")
     lanes = wall.locator("#wall-lanes .lane[data-agent-id]")
     expect(lanes).to_have_count(8)
+    expect(wall.locator("#wall-lanes .queue-lane .card")).to_have_count(1)
     expect(wall.locator("#wall-page")).to_be_hidden()
     shown = layout(wall)
-    assert sorted(lane["id"] for lane in shown["lanes"]) == sorted(team.ids[x] for x in eight)
+    people = sorted(lane["id"] for lane in shown["lanes"] if lane["id"])
+    assert people == sorted(team.ids[x] for x in eight)
+    assert [lane["line"] for lane in shown["lanes"] if lane["line"]] == [team.line]
     assert_inside(shown)
     tops = {round(lane["box"][1]) for lane in shown["lanes"]}
     assert len(tops) == 1, "the lanes are not side by side"
@@ -341,8 +355,8 @@ def test_a_wall_cut_off_for_20_s_says_since_when_stops_its_timers_and_dims(
 
 
 def test_fourteen_lanes_page_and_every_lane_gets_its_turn(team: Team, tv: Person) -> None:
-    """Six more agents with tasks: more lanes than fit, so the wall pages; each page's lanes
-    fit the screen and between the pages every agent is shown."""
+    """Six more agents with tasks: fifteen lanes with the queue, more than fit, so the wall
+    pages; each page's lanes fit the screen and between the pages every agent is shown."""
     team.give_tasks([login for login, _, _ in AGENTS[8:]])
     wall = tv.open("/board")
     page_label = wall.locator("#wall-page")
@@ -351,9 +365,9 @@ def test_fourteen_lanes_page_and_every_lane_gets_its_turn(team: Team, tv: Person
     for number in (1, 2):
         expect(page_label).to_have_text(re.compile(rf"{number}/2$"), timeout=PAGE_SECONDS * 3000)
         shown = layout(wall)
-        assert 0 < len(shown["lanes"]) < 14, len(shown["lanes"])
+        assert 0 < len(shown["lanes"]) < 15, len(shown["lanes"])
         if number == 1:
-            assert len(shown["lanes"]) >= 8, "a page holds fewer lanes than a team of eight"
+            assert len(shown["lanes"]) >= 9, "a page holds fewer than a team of eight and a queue"
         assert_inside(shown)
-        seen |= {lane["id"] for lane in shown["lanes"]}
+        seen |= {lane["id"] for lane in shown["lanes"] if lane["id"]}
     assert seen == {team.ids[login] for login, _, _ in AGENTS}
