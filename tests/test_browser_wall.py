@@ -292,9 +292,13 @@ CARD_AGES_JS = """() => [
 BANNER = re.compile(r"^(?:No connection since|Нет связи с) (\d{2}):(\d{2})$")
 
 
-def header_height(page: Any) -> float:
+def header_shape(page: Any) -> list[float]:
+    """The header's height and the clock's width: neither may move when the wall goes stale."""
     return page.evaluate(
-        "() => document.querySelector('.wall-head').getBoundingClientRect().height"
+        """() => [".wall-head", ".wall-clock"].map((s) => {
+          const box = document.querySelector(s).getBoundingClientRect();
+          return s === ".wall-head" ? box.height : box.width;
+        })"""
     )
 
 
@@ -311,7 +315,7 @@ def test_a_wall_cut_off_for_20_s_says_since_when_stops_its_timers_and_dims(
     expect(wall.locator("#wall-lanes .lane[data-agent-id]")).to_have_count(8)
     banner = wall.locator("#wall-offline")
     expect(banner).to_be_hidden()
-    height = header_height(wall)
+    shape = header_shape(wall)
     live_ages = wall.evaluate(CARD_AGES_JS)
 
     cut_at = datetime.now(ZoneInfo(TEAM_ZONE))
@@ -328,7 +332,7 @@ def test_a_wall_cut_off_for_20_s_says_since_when_stops_its_timers_and_dims(
         # Full width, over the header, the header not moved.
         box = banner.bounding_box()
         assert box and box["x"] == 0 and box["y"] == 0 and box["width"] == 1920, box
-        assert header_height(wall) == height
+        assert header_shape(wall) == shape
         expect(wall.locator("body")).to_have_class(re.compile(r"\bis-stale\b"))
         assert float(wall.locator("#wall-lanes").evaluate("e => getComputedStyle(e).opacity")) < 0.5
 
@@ -347,7 +351,7 @@ def test_a_wall_cut_off_for_20_s_says_since_when_stops_its_timers_and_dims(
     expect(banner).to_be_hidden(timeout=RECONNECT_MS)
     expect(wall.locator("body")).not_to_have_class(re.compile(r"\bis-stale\b"))
     expect(wall.locator(".freshness")).to_have_class("freshness live")
-    assert header_height(wall) == height
+    assert header_shape(wall) == shape
     assert float(wall.locator("#wall-lanes").evaluate("e => getComputedStyle(e).opacity")) == 1
     # The ages run again (five minutes on, by the page's jumped clock).
     expect(wall.locator("#wall-time")).not_to_have_text(frozen[1])
