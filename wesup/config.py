@@ -41,6 +41,7 @@ class Defaults:
     AGE_ALERT_MINUTES = 120  # wall board: a card turns red
     MAX_CONNECTIONS = 10_000  # eventlet: concurrent connections one process accepts
     WALL_PAGE_SECONDS = 15  # wall board: how long each page of lanes shows when they do not fit
+    WALL_OFFLINE_ALARM_SECONDS = 20  # wall board: cut off this long, it says so over the header
     SQLITE_SYNCHRONOUS = "NORMAL"  # FULL: no commit lost on a power cut, each commit slower
     # Sign-in attempts (Flask-Limiter limit strings), counted for the login typed and for the
     # client's address; see wesup/loginlimits.py.
@@ -91,6 +92,7 @@ ENV_KEYS: dict[str, Callable[[str], Any]] = {
     "AGE_WARN_MINUTES": int,
     "AGE_ALERT_MINUTES": int,
     "WALL_PAGE_SECONDS": int,
+    "WALL_OFFLINE_ALARM_SECONDS": int,
     "MAX_CONNECTIONS": int,
     "SQLITE_SYNCHRONOUS": str,
     "LOGIN_LIMIT_PER_LOGIN": str,

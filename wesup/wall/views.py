@@ -151,6 +151,7 @@ def board() -> ResponseReturnValue:
         alert_minutes=current_app.config["AGE_ALERT_MINUTES"],
         handover_alert_minutes=current_app.config["HANDOVER_ALERT_MINUTES"],
         page_seconds=current_app.config["WALL_PAGE_SECONDS"],
+        offline_alarm_seconds=current_app.config["WALL_OFFLINE_ALARM_SECONDS"],
     )
 
 

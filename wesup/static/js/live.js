@@ -9,6 +9,9 @@
 //     onPresence: (online) => ...,   // optional: [{id, name}] of people with WeSup open
 //     onConnection: (connected) => ..., // optional: the socket came up (true) or was lost
 //                                    // (false), once per change: e.g. grey out who is online
+//     onStale: (since) => ...,       // optional: cut off for staleAfterMs, with the Date the
+//                                    // connection was lost; null once it is back and caught up
+//     staleAfterMs: 20_000,          // optional: how long cut off counts as stale
 //     reload: async () => seq,       // fetch a fresh snapshot, re-render, return its seq
 //   });
 //
@@ -21,12 +24,22 @@
 
 import { clock } from "./teamtime.js";
 
-const STALE_AFTER_MS = 30_000;
+export const STALE_AFTER_MS = 20_000; // cut off this long: the page says loudly it may be wrong
 const SEEN_LIMIT = 5000;
 const RELOAD_RETRY_MAX_MS = 30_000;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export function startLive({ view, seq = 0, on = {}, onEvent, onPresence, onConnection, reload }) {
+export function startLive({
+  view,
+  seq = 0,
+  on = {},
+  onEvent,
+  onPresence,
+  onConnection,
+  onStale,
+  staleAfterMs = STALE_AFTER_MS,
+  reload,
+}) {
   const state = {
     seq: Number.isFinite(seq) ? seq : 0,
     floor: Number.isFinite(seq) ? seq : 0, // everything up to here is in the snapshot
@@ -35,7 +48,9 @@ export function startLive({ view, seq = 0, on = {}, onEvent, onPresence, onConne
     connected: false,
     lostAt: null,
     reloading: null,
+    caughtUp: false, // a replay (or reload) came since the connection was last lost
     told: null, // the connection state onConnection last heard
+    stale: null, // the lostAt onStale last heard (null: fresh)
   };
   const indicator = document.querySelector("[data-freshness]");
 
@@ -99,13 +114,13 @@ export function startLive({ view, seq = 0, on = {}, onEvent, onPresence, onConne
 
   socket.on("connect", () => {
     state.connected = true;
-    state.lostAt = null;
     render();
     tell(true);
   });
   socket.on("disconnect", (reason) => {
     state.connected = false;
-    state.lostAt = new Date();
+    state.caughtUp = false; // the server's replay (or reload) on the next connect clears it
+    state.lostAt ??= new Date(); // a reconnect that drops before catching up keeps the first
     render();
     tell(false);
     // A server-side disconnect does not reconnect by itself; a restart looks like one.
@@ -128,14 +143,30 @@ export function startLive({ view, seq = 0, on = {}, onEvent, onPresence, onConne
     for (const message of events) apply(message);
     if (upTo > state.seq) state.seq = upTo;
     state.dataAt = new Date();
+    state.caughtUp = true;
     render();
   });
-  socket.on("reload", ({ reason }) => reloadSnapshot(reason));
+  socket.on("reload", ({ reason }) => {
+    state.caughtUp = true; // the snapshot it asks for is the catch-up (state.reloading)
+    reloadSnapshot(reason);
+  });
   // The person was deactivated: the page reloads into the sign-in form.
   socket.on("session.ended", () => window.location.reload());
   socket.on("presence", ({ online }) => onPresence && onPresence(online));
 
+  // Fresh again once connected and caught up; stale after staleAfterMs cut off.
+  function judge() {
+    if (state.connected && state.caughtUp && !state.reloading) state.lostAt = null;
+    const lostAt = state.lostAt;
+    const stale = lostAt && Date.now() - lostAt.getTime() >= staleAfterMs ? lostAt : null;
+    if (stale === state.stale) return stale;
+    state.stale = stale;
+    if (onStale) onStale(stale);
+    return stale;
+  }
+
   function render() {
+    const stale = judge();
     if (!indicator) return;
     indicator.hidden = false;
     const asOf = clock(state.dataAt);
@@ -147,8 +178,7 @@ export function startLive({ view, seq = 0, on = {}, onEvent, onPresence, onConne
     }
     const label = indicator.dataset.reconnectingLabel || "Reconnecting… data as of";
     indicator.textContent = `${label} ${asOf}`;
-    const long = state.lostAt && Date.now() - state.lostAt.getTime() > STALE_AFTER_MS;
-    indicator.className = long ? "freshness offline stale" : "freshness offline";
+    indicator.className = stale ? "freshness offline stale" : "freshness offline";
   }
   setInterval(render, 1000);
   render();
@@ -160,6 +190,9 @@ export function startLive({ view, seq = 0, on = {}, onEvent, onPresence, onConne
     },
     get connected() {
       return state.connected;
+    },
+    get stale() {
+      return state.stale;
     },
     reload: reloadSnapshot,
   };

@@ -23,7 +23,7 @@ const WARN_MINUTES = Number(words.warnMinutes || 30);
 const ALERT_MINUTES = Number(words.alertMinutes || 120);
 const PAGE_MS = Math.max(5, Number(words.pageSeconds || 15)) * 1000;
 const HANDOVER_ALERT_MS = Number(words.handoverAlertMinutes || 15) * 60_000;
-const LANE_MIN_REM = 21; // narrowest lane still readable from across the room
+const OFFLINE_ALARM_MS = Number(words.offlineAlarmSeconds || 20) * 1000;
 const COLOR = /^#[0-9a-f]{6}$/i;
 
 const lanesBox = document.getElementById("wall-lanes");
@@ -32,6 +32,7 @@ const onlineBox = document.getElementById("wall-online");
 const pageBox = document.getElementById("wall-page");
 const handoversBox = document.getElementById("wall-handovers");
 const incidentsBox = document.getElementById("wall-incidents");
+const offlineBox = document.getElementById("wall-offline");
 
 const model = {
   seq: 0, // the snapshot's seq: older events are already in it
@@ -48,8 +49,10 @@ const model = {
 let page = 0;
 let renderQueued = false;
 let rolloverTimer = null;
+let frozenAt = null; // cut off too long: the server time the connection was lost; ages stop there
 
 const serverNow = () => Date.now() + model.skew;
+const shownNow = () => frozenAt ?? serverNow();
 const fill = (template, values) =>
   template.replace(/\{(\w+)\}/g, (_, key) => String(values[key] ?? ""));
 
@@ -285,9 +288,15 @@ function fitList(list, least = 0) {
   return HIDING;
 }
 
+// As many lanes as are at least --lane-min-rem wide (wall.css) with the gaps between them.
 function lanesPerPage() {
   const rem = parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
-  return Math.max(1, Math.floor(lanesBox.clientWidth / (LANE_MIN_REM * rem)));
+  const box = getComputedStyle(lanesBox);
+  const laneMin = (parseFloat(box.getPropertyValue("--lane-min-rem")) || 10) * rem;
+  const gap = parseFloat(box.columnGap) || 0;
+  const width =
+    lanesBox.clientWidth - (parseFloat(box.paddingLeft) || 0) - (parseFloat(box.paddingRight) || 0);
+  return Math.max(1, Math.floor((width + gap) / (laneMin + gap)));
 }
 
 function renderSummary(lanes) {
@@ -397,7 +406,7 @@ function scheduleRender() {
 // --- time ----------------------------------------------------------------------------------
 
 function tickAges() {
-  const now = serverNow();
+  const now = shownNow();
   for (const item of lanesBox.querySelectorAll(".card[data-since]")) {
     const age = now - Date.parse(item.dataset.since);
     item.querySelector(".card-age").textContent = formatDuration(age / 1000);
@@ -434,9 +443,21 @@ const clockDate = new Intl.DateTimeFormat(lang, {
 });
 
 function tickClock() {
-  const now = new Date(serverNow());
+  const now = new Date(shownNow());
   document.getElementById("wall-time").textContent = clockTime.format(now);
   document.getElementById("wall-date").textContent = clockDate.format(now);
+}
+
+// Cut off for OFFLINE_ALARM_MS (live.js onStale): a banner over the header says since when,
+// the ages and the clock stop at that moment and the board dims, so a dead TV never looks
+// alive. `since` is null again once the connection is back and the page has caught up.
+function showStale(since) {
+  frozenAt = since ? since.getTime() + model.skew : null;
+  body.classList.toggle("is-stale", Boolean(since));
+  offlineBox.hidden = !since;
+  offlineBox.textContent = since ? fill(words.labelOffline, { time: clockTime.format(frozenAt) }) : "";
+  tickAges();
+  tickClock();
 }
 
 // --- data ----------------------------------------------------------------------------------
@@ -485,6 +506,8 @@ live = startLive({
   },
   // Cut off, the board cannot know who is online: the list and the dots go grey.
   onConnection: (connected) => body.classList.toggle("is-offline", !connected),
+  onStale: showStale,
+  staleAfterMs: OFFLINE_ALARM_MS,
   reload,
 });
 // A revoked kiosk link: the server says so on the socket, or refuses the reconnect.
