@@ -85,6 +85,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             anna.api("POST", "/api/tasks", {"title": title, "chat_id": chat})
         task = anna.api("POST", "/api/tasks", {"title": "Reset the CFO's token"})["task"]
         anna.api("POST", f"/api/tasks/{task['id']}/comments", {"body": "Called, no answer"})
+        admin.api("POST", "/api/tasks", {"title": "Rows on the admin's own My tasks"})
         urgent = {"title": "Mail is down", "urgent": True}
         sessions["boris"].api("POST", "/api/tasks", urgent)
         handover = anna.api("POST", "/api/handovers", {"to_agent_id": ids["boris"], "note": "Bye"})
