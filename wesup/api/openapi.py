@@ -348,7 +348,8 @@ ERROR_MEANINGS = {
 
 
 def _path_id(name: str) -> Schema:
-    return {"name": name, "in": "path", "required": True, "schema": ID}
+    """An id in the path; the example (1) lets a generated run hit a real row now and then."""
+    return {"name": name, "in": "path", "required": True, "schema": ID, "example": 1}
 
 
 TASK_ID = [_path_id("task_id")]
