@@ -9,7 +9,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Blueprint, Flask
 
 from tests.builders import (
     assert_refused,
@@ -23,7 +23,8 @@ from tests.builders import (
 )
 from tests.test_security import InlineFinder
 from wesup import apilimits, create_app, users
-from wesup.enums import Role
+from wesup.bearer import takes_token
+from wesup.enums import Role, TokenScope
 from wesup.extensions import db, socketio
 from wesup.models import ApiToken, TaskEvent, User
 
@@ -406,6 +407,33 @@ def test_announcements_are_limited_per_person(app):
     assert response.get_json()["error"]["code"] == "too_many_requests"
     assert 60 < int(response.headers["Retry-After"]) <= 3600
     assert bob.api("POST", "/api/test-announce").status_code == 202
+
+
+@pytest.mark.parametrize(
+    "app_config", [{"ANNOUNCE_LIMIT": "5 per hour", "TOKEN_LIMIT": "2 per hour"}]
+)
+def test_an_announcing_route_keeps_the_per_token_limit(app):
+    """How POST /api/announcements will be limited: a route of a blueprint with the per-token
+    limit, taking `announce` tokens, with per_announcer of its own."""
+    routes = Blueprint("announce_test", __name__, url_prefix="/api/announce-test")
+    apilimits.init_blueprint(routes)
+    routes.add_url_rule(
+        "/",
+        view_func=takes_token(TokenScope.ANNOUNCE)(apilimits.per_announcer(announce_again)),
+        methods=["POST"],
+    )
+    app.register_blueprint(routes)
+    admin = signed_in(app, "root", role=Role.ADMIN)
+    secret = make_token(app, admin.user, scopes=("announce",))
+    bot = app.test_client()
+    statuses = [
+        bot.post("/api/announce-test/", headers=bearer(secret)).status_code for _ in range(3)
+    ]
+    assert statuses == [202, 202, 429]  # the token's 2 per hour, before the announcer's 5
+
+
+def announce_again() -> tuple[str, int]:
+    return "{}", 202
 
 
 def test_limits_are_checked_at_start_up():
