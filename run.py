@@ -72,6 +72,7 @@ def main(argv: list[str] | None = None) -> None:
     from wesup import create_app
     from wesup.directories.service import seed_defaults
     from wesup.extensions import socketio
+    from wesup.notify import start_worker
     from wesup.serving import server_options
     from wesup.users import setup_token
 
@@ -102,6 +103,7 @@ def main(argv: list[str] | None = None) -> None:
     # full passes from walking it again and again (they set the p99 of live delivery).
     gc.collect()
     gc.freeze()
+    start_worker(app)  # the outbox: messages to chats, queued before a restart included
     socketio.run(
         app,
         host=host,

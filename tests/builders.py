@@ -22,6 +22,8 @@ from wesup.models import Chat, Group, Status, Task, TaskEvent, User
 from wesup.tasks.service import create_task
 
 PASSWORD = "correct horse battery"
+# What a chat with no notification address adds to its JSON (wesup/notify.py).
+NO_ADDRESS = {"has_notify_url": False, "notify_url_masked": None, "gets_new_tasks": False}
 # The app's hashing is deliberately slow; people made by the builders get a cheap hash of the
 # same password, so that signing in stays fast (the real hashing is tested through the service).
 PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,7 @@ from werkzeug.routing import Rule
 
 from tests.builders import Auth
 from tests.server_process import ServerProcess, reset_schema
-from wesup import create_app
+from wesup import create_app, models
 from wesup.directories.service import seed_defaults
 from wesup.extensions import db, socketio
 
@@ -283,3 +285,31 @@ def start_two_servers(tmp_path: Path) -> Iterator[Any]:
         server.stop()
     if started and POSTGRES_URL:
         reset_schema(POSTGRES_URL)
+
+
+# --- the app's clock, moved by a test -----------------------------------------------------
+
+
+class Clock:
+    """Stands in for models.utcnow wherever the app imported it (the `clock` fixture)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, minutes: float) -> None:
+        self.now += timedelta(minutes=minutes)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """The app's clock stopped at 2026-11-02 06:00 UTC until the test moves it: histories
+    with exact times (the reports' tests)."""
+    clock = Clock(datetime(2026, 11, 2, 6, 0, tzinfo=UTC))
+    original = models.utcnow
+    for name, module in list(sys.modules.items()):
+        if name.startswith("wesup") and getattr(module, "utcnow", None) is original:
+            monkeypatch.setattr(module, "utcnow", clock)
+    return clock

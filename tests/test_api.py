@@ -37,6 +37,9 @@ TASK_KEYS = {
     "deleted",
     "version",
     "last_comment",
+    "urgent",
+    "last_activity_at",
+    "tell_chat",
 }
 
 
@@ -380,6 +383,9 @@ BAD_TASK_FIELDS = [
     pytest.param({"chat_id": 9999}, "chat_id", id="chat-unknown"),
     pytest.param({"chat_id": 10**20}, "chat_id", id="chat-huge"),
     pytest.param({"chat_id": "archived"}, "chat_id", id="chat-archived"),
+    pytest.param({"urgent": "yes"}, "urgent", id="urgent-word"),
+    pytest.param({"urgent": 1}, "urgent", id="urgent-number"),
+    pytest.param({"urgent": [True]}, "urgent", id="urgent-list"),
     pytest.param({"status_id": "abc"}, "status_id", id="status-abc"),
     pytest.param({"status_id": 9999}, "status_id", id="status-unknown"),
     pytest.param({"status_id": -(2**40)}, "status_id", id="status-huge-negative"),

@@ -100,6 +100,7 @@ def screens(team: Team) -> Iterator[dict[str, Screen]]:
         # Bob reads WeSup in Russian: his language from his own choice, as a person sets it
         bob = opened["bob"].page
         bob.goto("/tasks")
+        bob.click("[data-account-menu] summary")  # the language sits in the account menu
         bob.select_option("select[name=locale]", "ru")
         yield opened
     finally:

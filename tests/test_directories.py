@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.builders import (
+    NO_ADDRESS,
     assert_refused,
     db_state,
     event_kinds,
@@ -21,7 +22,15 @@ from wesup.enums import Role
 from wesup.extensions import db
 from wesup.models import Status
 
-CHAT_KEYS = {"id", "name", "note", "archived"}
+CHAT_KEYS = {
+    "id",
+    "name",
+    "note",
+    "archived",
+    "has_notify_url",
+    "notify_url_masked",
+    "gets_new_tasks",
+}
 STATUS_KEYS = {"id", "name", "color", "category", "position", "archived"}
 
 
@@ -104,7 +113,7 @@ def test_deleting_an_unused_chat_removes_it(app, lead):
     response = lead.api("DELETE", f"/api/chats/{chat.id}")
     assert response.status_code == 200
     assert response.get_json() == {
-        "chat": {"id": chat.id, "name": "Typo", "note": "", "archived": False},
+        "chat": {"id": chat.id, "name": "Typo", "note": "", "archived": False, **NO_ADDRESS},
         "removed": True,
     }
     assert names(lead, "chats", archived=True) == []

@@ -117,3 +117,43 @@ def test_the_teamwork_migration_keeps_the_data_and_guards_owners(url, tmp_path, 
             downgrade(revision=TEAMWORK_DOWN)
         assert "1 tasks wait in a line's queue with no owner" in capfd.readouterr().err
         db.engine.dispose()
+
+
+RUSH_DOWN = "e234441ca969"  # the revision before urgent and last_activity_at
+ACTIVITY_ROWS = [
+    "INSERT INTO users (id, login, name, password_hash, role, active, created_at, session_epoch)"
+    " VALUES (1, 'alice', 'Alice', 'x', 'agent', true, '2024-01-01 00:00:00+00', 0)",
+    "INSERT INTO statuses (id, name, color, category, position)"
+    " VALUES (1, 'New', '#000000', 'new', 1)",
+    "INSERT INTO tasks (id, title, description, status_id, agent_id, received_at, created_at,"
+    " updated_at, version) VALUES (1, 'Printer', '', 1, 1, '2024-01-01 00:00:00+00',"
+    " '2024-01-01 00:00:00+00', '2024-01-01 00:00:00+00', 1)",
+    "INSERT INTO tasks (id, title, description, status_id, agent_id, received_at, created_at,"
+    " updated_at, version) VALUES (2, 'Mail', '', 1, 1, '2024-01-01 00:00:00+00',"
+    " '2024-01-01 00:00:00+00', '2024-01-01 00:00:00+00', 1)",
+    "INSERT INTO task_events (seq, kind, task_id, agent_id, actor_id, created_at, data)"
+    " VALUES (1, 'task.created', 1, 1, 1, '2024-01-01 00:00:00+00', '{}')",
+    "INSERT INTO task_events (seq, kind, task_id, agent_id, actor_id, created_at, data)"
+    " VALUES (2, 'task.commented', 1, 1, 1, '2024-01-01 05:30:00+00', '{}')",
+]
+
+
+@pytest.mark.parametrize("url", database_urls())
+def test_last_activity_is_backfilled_from_the_newest_event(url, tmp_path):
+    """An installation's tasks get the time of their newest event (their creation when the
+    log has none) and are not urgent; going down and up again works."""
+    with empty_database(url, tmp_path):
+        upgrade(revision=RUSH_DOWN)
+        with db.engine.begin() as connection:
+            for row in ACTIVITY_ROWS:
+                connection.execute(sa.text(row))
+        upgrade()
+        with db.engine.begin() as connection:
+            newest = connection.scalar(sa.text("SELECT created_at FROM task_events WHERE seq = 2"))
+            created = connection.scalar(sa.text("SELECT created_at FROM tasks WHERE id = 2"))
+            rows = dict(connection.execute(sa.text("SELECT id, last_activity_at FROM tasks")).all())
+            assert rows == {1: newest, 2: created}
+            assert connection.scalar(sa.text("SELECT count(*) FROM tasks WHERE urgent")) == 0
+        downgrade(revision=RUSH_DOWN)
+        upgrade()
+        db.engine.dispose()

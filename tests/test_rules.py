@@ -14,11 +14,13 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 
 from tests.builders import make_task, make_user, set_task_times
 from wesup import rules
-from wesup.models import User
+from wesup.extensions import db
+from wesup.models import Task, User
 from wesup.tasks import service
 from wesup.timeutil import Period, format_duration
 
@@ -199,3 +201,53 @@ def test_wall_lanes(case):
 @pytest.mark.parametrize("case", cases("format_duration"))
 def test_format_duration(case):
     assert format_duration(case["seconds"], **case.get("units", {})) == case["text"]
+
+
+# --- order and age of a board's rows -------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", cases("board_order"))
+def test_board_order(case):
+    assert ids(sorted(case["tasks"], key=rules.board_order)) == case["order"]
+
+
+def test_the_sql_orders_open_tasks_as_board_order_says(app):
+    """tasks.service.OPEN_ORDER and rules.board_order agree on every case of the table."""
+    agent = make_user(app, "alice")
+    for param in cases("board_order"):
+        case = param.values[0]
+        made = {}
+        for row in sorted(case["tasks"], key=lambda row: row["id"]):  # database ids in that order
+            task = make_task(app, agent, f"{case['name']} {row['id']}", urgent=row["urgent"])
+            set_task_times(
+                app, task.id, received_at=at(row["received_at"]), resolved_at=at(row["resolved_at"])
+            )
+            made[task.id] = row["id"]
+        with app.app_context():
+            query = sa.select(Task.id).where(Task.id.in_(made)).order_by(*service.OPEN_ORDER)
+            got = [made[task_id] for task_id in db.session.execute(query).scalars()]
+        assert got == case["order"], case["name"]
+
+
+@pytest.mark.parametrize("case", cases("age_level"))
+def test_age_level(case):
+    got = rules.age_level(
+        at(case["since"]),
+        at(case["now"]),
+        case["warn"],
+        case["alert"],
+        parked=case.get("parked", False),
+    )
+    assert got == case["level"]
+
+
+# --- sorting All tasks ---------------------------------------------------------------------
+
+SORT_TABLE = json.loads((TABLES / "task_sort.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", cases("task_sort"))
+def test_sort_tasks(case):
+    key, descending = rules.parse_sort(case["sort"])
+    now = at(SORT_TABLE["now"])
+    assert ids(rules.sort_tasks(SORT_TABLE["tasks"], key, descending, now)) == case["order"]

@@ -44,6 +44,8 @@ ANSWERS = [
     ("/admin/users", Role.ADMIN, 200),
     ("/admin/kiosks", Role.ADMIN, 200),
     ("/admin/tokens", Role.ADMIN, 200),
+    ("/admin/deliveries", Role.ADMIN, 200),
+    ("/announcements", Role.LEAD, 200),
     ("/board", Role.VIEWER, 200),
     ("/board/data", Role.VIEWER, 200),
     ("/api/tasks", Role.AGENT, 200),
@@ -301,8 +303,12 @@ INLINE_PAGES = [
     ("/admin/users/{id}", Role.ADMIN),
     ("/admin/kiosks", Role.ADMIN),
     ("/admin/tokens", Role.ADMIN),
+    ("/admin/deliveries", Role.ADMIN),
+    ("/announcements", Role.LEAD),
     ("/board", Role.VIEWER),
     ("/tasks/handovers/{handover}", Role.LEAD),
+    ("/tasks?q=printer", Role.LEAD),
+    ("/profile", Role.VIEWER),
     ("/no/such/page", Role.AGENT),
 ]
 

@@ -6,7 +6,15 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from tests.builders import event_kinds, make_chat, make_task, make_user, status_named, task_json
+from tests.builders import (
+    NO_ADDRESS,
+    event_kinds,
+    make_chat,
+    make_task,
+    make_user,
+    status_named,
+    task_json,
+)
 from wesup.directories import service as directories
 from wesup.enums import Role
 from wesup.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -352,7 +360,7 @@ def test_an_archived_chat_stays_on_old_tasks_but_not_on_new_ones(app):
     other = make_task(app, alice)
     with app.app_context():
         assert directories.delete_chat(as_user(lead), chat.id) == (
-            {"id": chat.id, "name": "Old client", "note": "", "archived": True},
+            {"id": chat.id, "name": "Old client", "note": "", "archived": True, **NO_ADDRESS},
             False,
         )
 

@@ -18,18 +18,22 @@ from wesup import (  # noqa: F401 - they register
     errorpages,
     i18n,
     models,
+    notify,
     security,
     socketguard,
     sockets,
     vendor,
 )
 from wesup.admin import bp as admin_bp
+from wesup.announcements import bp as announcements_bp
 from wesup.api import bp as api_bp
 from wesup.bell import redis_channel
 from wesup.config import configure, serving_async_mode
 from wesup.directories import bp as directories_bp
 from wesup.enums import js_enums
 from wesup.extensions import csrf, db, limiter, live_state, login_manager, migrate, socketio
+from wesup.incidents import bp as incidents_bp
+from wesup.names import holds_folded
 from wesup.tasks import bp as tasks_bp
 from wesup.validate import RowIdConverter
 from wesup.wall import bp as wall_bp
@@ -73,14 +77,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _trust_proxies(app)
     socketguard.init_app(app, socketio.server)
     live_state.init_app(app)
+    notify.init_app(app)
     _enable_sqlite_wal(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(tasks_bp)
     app.register_blueprint(directories_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(announcements_bp)
     app.register_blueprint(vendor.bp)
     app.register_blueprint(wall_bp)
+    app.register_blueprint(incidents_bp)
     errorpages.init_app(app)
     apilimits.init_app(app)
     cli.init_app(app)
@@ -121,3 +128,5 @@ def _enable_sqlite_wal(app: Flask) -> None:
             cursor.execute("PRAGMA busy_timeout=5000")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
+            # Search folds case in every alphabet (SQLite's lower() and LIKE know ASCII only).
+            dbapi_connection.create_function("wesup_holds", 2, holds_folded, deterministic=True)

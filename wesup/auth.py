@@ -1,4 +1,5 @@
-"""Signing in and out, the first-run setup link, and the language choice."""
+"""Signing in and out, the first-run setup link, the language choice, and your own account
+(/profile: password, language, notifications)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from urllib.parse import urlsplit
 from flask import (
     Blueprint,
     Flask,
+    current_app,
     flash,
     make_response,
     redirect,
@@ -24,7 +26,7 @@ from flask_login import current_user, login_required, login_user, logout_user, u
 
 from wesup import loginlimits, users
 from wesup.errorpages import json_error, wants_json
-from wesup.errors import Forbidden, ServiceError
+from wesup.errors import Forbidden, ServiceError, ValidationFailed
 from wesup.extensions import db, login_manager
 from wesup.models import User
 
@@ -102,7 +104,8 @@ def login() -> ResponseReturnValue:
 
 @bp.errorhandler(RateLimitExceeded)
 def too_many_attempts(_error: RateLimitExceeded) -> ResponseReturnValue:
-    """Over a sign-in limit: the form again, saying when to retry, with Retry-After."""
+    """Over a sign-in limit: the form again (the sign-in form, or Your account's password
+    form), saying when to retry, with Retry-After."""
     seconds = loginlimits.retry_after()
     minutes = math.ceil(seconds / 60)
     message = ngettext(
@@ -111,7 +114,15 @@ def too_many_attempts(_error: RateLimitExceeded) -> ResponseReturnValue:
         minutes,
     )
     asks_json = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    if asks_json == "application/json":
+    if request.endpoint == "auth.change_password":
+        message = ngettext(
+            "Too many password attempts. Try again in %(num)d minute.",
+            "Too many password attempts. Try again in %(num)d minutes.",
+            minutes,
+        )
+        page = render_template("auth/profile.html", errors={}, message=message)
+        response = make_response(page, 429)
+    elif asks_json == "application/json":
         response = make_response(json_error(429, message))
     else:
         response = make_response(_login_page(message, 429))
@@ -150,7 +161,32 @@ def setup() -> ResponseReturnValue:
 @login_required
 def language() -> ResponseReturnValue:
     users.set_locale(current_user, request.form.get("locale") or None)
+    if request.form.get("saved"):
+        flash(_("Language saved."))
     return redirect(safe_next(request.form.get("next")) or url_for("tasks.mine"))
+
+
+@bp.get("/profile")
+@login_required
+def profile() -> ResponseReturnValue:
+    """Your account: password, language, and this browser's notifications and sound."""
+    return render_template("auth/profile.html", errors={}, message=None)
+
+
+@bp.post("/profile/password")
+@login_required
+@loginlimits.per_person
+def change_password() -> ResponseReturnValue:
+    """A new password given the current one: every other session ends, this one stays."""
+    try:
+        users.change_own_password(current_user, request.form.to_dict())
+    except ValidationFailed as exc:
+        return render_template("auth/profile.html", errors=exc.fields, message=exc.message), 422
+    # This browser signs in again with the new stamp, keeping "remember me" if it had it.
+    remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+    login_user(current_user._get_current_object(), remember=remembered)
+    flash(_("Password changed. Every other session was signed out."))
+    return redirect(url_for("auth.profile"), 303)
 
 
 @bp.get("/")

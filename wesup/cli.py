@@ -1,4 +1,5 @@
-"""Command line for scripts: flask --app wesup user create|list, backup, and first-run set-up."""
+"""Command line for scripts: flask --app wesup user create|list, backup, report,
+report-rebuild, and first-run set-up."""
 
 from __future__ import annotations
 
@@ -12,8 +13,13 @@ from flask.cli import AppGroup, with_appcontext
 from wesup import users
 from wesup.backup import BackupRefused, backup_sqlite, pg_dump_advice, sqlite_file
 from wesup.directories.service import seed_defaults
+from wesup.enums import ReportBreakdown, Role
 from wesup.errors import ServiceError
 from wesup.extensions import db
+from wesup.models import User
+from wesup.reports import exports, history
+from wesup.reports import service as reports
+from wesup.timeutil import parse_period
 
 user_cli = AppGroup("user", help="Manage people.")
 
@@ -71,7 +77,64 @@ def backup(file: Path, force: bool) -> None:
     click.echo(f"backed up {source} to {file} ({pages} pages, integrity ok)")
 
 
+@click.command("report")
+@click.option("--from", "first", required=True, help="First team day, YYYY-MM-DD.")
+@click.option("--to", "last", help="Last team day, YYYY-MM-DD (default: the first).")
+@click.option(
+    "--by",
+    type=click.Choice([kind.value for kind in ReportBreakdown]),
+    default=ReportBreakdown.AGENT.value,
+    show_default=True,
+    help="Rows of the text and CSV report (XLSX has a sheet for each).",
+)
+@click.option(
+    "--format",
+    "chosen",
+    type=click.Choice(["text", "csv", "xlsx"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to FILE instead of standard output (required for xlsx).",
+)
+@with_appcontext
+def report(first: str, last: str | None, by: str, chosen: str, output: Path | None) -> None:
+    """The team's report of a period of team days (the numbers of GET /api/reports)."""
+    if chosen == "xlsx" and output is None:
+        raise click.UsageError("XLSX is a binary file: give --output FILE.")
+    try:
+        period = parse_period(first, last)
+    except ServiceError as exc:
+        details = "; ".join(f"{field}: {text}" for field, text in exc.fields.items())
+        raise click.UsageError(f"{exc.message} {details}".strip()) from exc
+    reader = User(login="cli", name="cli", role=Role.ADMIN)  # the operator reads everyone's
+    if chosen == "xlsx":
+        body, _mimetype, _name = exports.download(reader, period.start, period.end, by, "xlsx")
+    else:
+        numbers = reports.build_report(reader, period.start, period.end, by)
+        body = exports.to_csv(numbers) if chosen == "csv" else exports.to_text(numbers).encode()
+    db.session.rollback()  # the reader is nobody: never let it be flushed
+    if output is None:
+        sys.stdout.buffer.write(body)
+        sys.stdout.flush()
+        return
+    output.write_bytes(body)
+    click.echo(f"wrote {output} ({len(body)} bytes)", err=True)
+
+
+@click.command("report-rebuild")
+@with_appcontext
+def report_rebuild() -> None:
+    """Re-derive the reports' spans and moments of every task from the event log."""
+    count = history.rebuild()
+    click.echo(f"rebuilt the report history of {count} tasks")
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(user_cli)
     app.cli.add_command(seed)
     app.cli.add_command(backup)
+    app.cli.add_command(report)
+    app.cli.add_command(report_rebuild)

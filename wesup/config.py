@@ -57,6 +57,12 @@ class Defaults:
     FRAME_ANCESTORS = ""  # space-separated origins that may frame the wall board; else nobody
     MAX_CONTENT_LENGTH = 1024 * 1024  # bytes; a larger request body is refused unread (413)
     HTTP_TIMEOUT = 30  # seconds a connection may stay silent; > PING_INTERVAL + PING_TIMEOUT
+    # Messages to chats (wesup/notify.py): how long one attempt may take, how many attempts a
+    # message gets, and the hosts of a private network a generic webhook may still reach.
+    NOTIFY_TIMEOUT = 10
+    NOTIFY_MAX_ATTEMPTS = 12
+    NOTIFY_PRIVATE_HOSTS = ""  # e.g. "10.0.0.5 hooks.lan"; loopback and private refused else
+    NOTIFY_WORKER = True  # run.py drains the outbox in the server process
 
 
 def parse_bool(raw: str) -> bool:
@@ -101,6 +107,10 @@ ENV_KEYS: dict[str, Callable[[str], Any]] = {
     "FRAME_ANCESTORS": str,
     "MAX_CONTENT_LENGTH": int,
     "HTTP_TIMEOUT": int,
+    "NOTIFY_TIMEOUT": int,
+    "NOTIFY_MAX_ATTEMPTS": int,
+    "NOTIFY_PRIVATE_HOSTS": str,
+    "NOTIFY_WORKER": parse_bool,
 }
 
 

@@ -60,7 +60,9 @@ class EventKind(enum.StrEnum):
     `task.*` events carry the task as it is after the change (`task`), go to the board, the
     old and new owner's rooms and the old and new line's rooms, and show on the task's
     timeline; those that change the owner or the line also carry `from`, `to` and `note`.
-    `handover.*` events carry the handover and are addressed like task events. `chat.*`,
+    `handover.*` events carry the handover and are addressed like task events. `incident.*`
+    events carry the incident with its tasks and chats and go to every page (the tasks'
+    own changes, when an incident resolves them, are `task.status` events). `chat.*`,
     `status.*` and `group.*` events carry the entry and go to every page (a `group.*` one
     also names who joined or left the line: every server process moves their sockets in or
     out of its room when it reaches the event, wesup/relay.py). `kiosk.*` events and
@@ -68,6 +70,9 @@ class EventKind(enum.StrEnum):
     trail only, and every server process cuts the sockets they concern when it reaches them
     in the log; `token.*` (API tokens made and revoked) are for the audit trail alone. A page
     applies every `task.*` kind the same way, so adding one here needs no JavaScript.
+    `announcement.created` carries the announcement with its deliveries, and
+    `delivery.updated` a message to a chat whose status changed (sent, or failed with the
+    error and the next attempt): the Announcements page and the delivery log follow them.
     """
 
     TASK_CREATED = "task.created"
@@ -82,6 +87,10 @@ class EventKind(enum.StrEnum):
     TASK_HANDED_OVER = "task.handed_over"
     HANDOVER_CREATED = "handover.created"
     HANDOVER_ACCEPTED = "handover.accepted"
+    INCIDENT_CREATED = "incident.created"
+    INCIDENT_LINKED = "incident.linked"
+    INCIDENT_UNLINKED = "incident.unlinked"
+    INCIDENT_RESOLVED = "incident.resolved"
     CHAT_CREATED = "chat.created"
     CHAT_UPDATED = "chat.updated"
     CHAT_ARCHIVED = "chat.archived"
@@ -103,6 +112,8 @@ class EventKind(enum.StrEnum):
     SESSION_ENDED = "session.ended"
     TOKEN_CREATED = "token.created"  # noqa: S105 - an event's name, not a secret
     TOKEN_REVOKED = "token.revoked"  # noqa: S105
+    ANNOUNCEMENT_CREATED = "announcement.created"
+    DELIVERY_UPDATED = "delivery.updated"
 
     @property
     def is_task(self) -> bool:
@@ -156,3 +167,38 @@ class TokenScope(enum.StrEnum):
     TASKS_READ = "tasks:read"
     TASKS_WRITE = "tasks:write"
     ANNOUNCE = "announce"
+
+
+@js_enum
+class ReportBreakdown(enum.StrEnum):
+    """What a report's rows are: people (owners), support lines, source chats or statuses."""
+
+    AGENT = "agent"
+    GROUP = "group"
+    CHAT = "chat"
+    STATUS = "status"
+
+
+@js_enum
+class ReportMetric(enum.StrEnum):
+    """The numbers of a report whose tasks can be listed (docs/METRICS.md defines each).
+
+    The first nine are moments read from the event log (wesup/reports/history.py keeps them
+    as TaskMark rows); OPEN_AT_END and TIME are read from the open spans (TaskSpan)."""
+
+    RECEIVED = "received"
+    RESOLVED = "resolved"
+    REOPENED = "reopened"
+    POSTPONED = "postponed"
+    HANDED_OVER = "handed_over"
+    RECEIVED_BY_HANDOVER = "received_by_handover"
+    TRANSFERRED = "transferred"
+    ESCALATED = "escalated"
+    FIRST_ACTION = "first_action"
+    OPEN_AT_END = "open_at_end"
+    TIME = "time"
+
+    @property
+    def is_mark(self) -> bool:
+        """Counted from the moments (TaskMark), not from the spans."""
+        return self not in (ReportMetric.OPEN_AT_END, ReportMetric.TIME)

@@ -11,9 +11,10 @@ import sqlalchemy as sa
 from flask import current_app
 
 from wesup import realtime, relay
-from wesup.enums import UNPUBLISHED_KINDS, EventKind
+from wesup.enums import TASK_KINDS, UNPUBLISHED_KINDS, EventKind
 from wesup.extensions import db
 from wesup.models import TaskEvent, User, utcnow
+from wesup.reports import history
 
 # PostgreSQL hands out sequence values before commit, so two writers could become visible
 # out of seq order and a catch-up "after seq N" (or a server process reading the log after
@@ -53,6 +54,8 @@ def record(
     )
     db.session.add(event)
     db.session.flush()
+    if task_id is not None and event.kind in TASK_KINDS:
+        history.follow(task_id)  # the reports' projection commits with the event, or not at all
     return event
 
 

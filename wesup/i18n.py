@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import get_locale
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -33,6 +33,13 @@ def team_time(value: datetime | None) -> str:
     return f"{local:%d.%m}{year} {local:%H:%M}"
 
 
+def day_label(day: date) -> str:
+    """A team day with its weekday, «вт, 1 декабря» / "Tue, 1 December", with the year when
+    it is not the current one: people think of "Tuesday", not of "01.12"."""
+    pattern = "EEE, d MMMM" if day.year == today().year else "EEE, d MMMM y"
+    return format_date(day, pattern)
+
+
 def duration(seconds: int) -> str:
     """'1 h 12 min' in the reader's language."""
     return format_duration(seconds, hours=_("h"), minutes=_("min"), days=_("d"))
@@ -43,3 +50,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters["team_time"] = team_time
     app.jinja_env.filters["duration"] = duration
+    app.jinja_env.filters["day_label"] = day_label

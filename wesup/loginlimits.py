@@ -7,6 +7,9 @@ looked at, so a flood of parallel requests cannot slip past the limit between a 
 count. A right password clears its login's count, so a person who mistyped a few times starts
 afresh; it still counts for the address. Over a limit the form answers 429 with Retry-After.
 
+Changing your own password (POST /profile/password) asks for the current one: it counts per
+person against LOGIN_LIMIT_PER_LOGIN too.
+
 Where the counts live (memory, or the Redis of MESSAGE_QUEUE) is set in config.py.
 """
 
@@ -18,6 +21,7 @@ import time
 
 from flask import current_app, request
 from flask_limiter import RouteLimit
+from flask_login import current_user
 
 from wesup.extensions import limiter
 from wesup.users import normalize_login
@@ -44,6 +48,20 @@ per_address: RouteLimit = limiter.limit(
     key_func=address_key,
     methods=["POST"],
     scope="per-address",
+)
+
+
+def person_key() -> str:
+    """The signed-in person changing their own password (the current one is a password
+    guess too, so it is limited like a sign-in)."""
+    return "person:" + (current_user.get_id() or "").partition(":")[0]
+
+
+per_person: RouteLimit = limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_LOGIN"],
+    key_func=person_key,
+    methods=["POST"],
+    scope="per-person",
 )
 
 

@@ -183,6 +183,12 @@ class Chat(Model):
     name: so.Mapped[str] = so.mapped_column(sa.String(120))
     note: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     archived_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    # Where messages to this chat go: an Apprise URL (wesup/notify.py). It holds a bot token
+    # or a webhook secret, so it never leaves the server: pages and the API see the masked form.
+    notify_url: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    notify_url_masked: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    # The developers' chat: told about every new task.
+    gets_new_tasks: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -190,6 +196,9 @@ class Chat(Model):
             "name": self.name,
             "note": self.note,
             "archived": self.archived_at is not None,
+            "has_notify_url": bool(self.notify_url),
+            "notify_url_masked": self.notify_url_masked if self.notify_url else None,
+            "gets_new_tasks": self.gets_new_tasks,
         }
 
 
@@ -241,6 +250,15 @@ class Task(Model):
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     deleted_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     last_comment: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    # Shouts on every board and sorts first while open (the `u` key, the dialog's toggle).
+    urgent: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    # When anything last happened to the task: the time of its newest event, set by
+    # owners.task_event (one place); lists age rows by it (rules.age_level).
+    last_activity_at: so.Mapped[datetime] = so.mapped_column(
+        UTCDateTime, default=utcnow, index=True
+    )
+    # Tell the source chat when the task is resolved; the owner may untick it for one task.
+    tell_chat: so.Mapped[bool] = so.mapped_column(default=True, server_default=sa.true())
     version: so.Mapped[int] = so.mapped_column(default=1)
 
     chat: so.Mapped[Chat | None] = so.relationship(lazy="joined")
@@ -276,6 +294,9 @@ class Task(Model):
             "deleted": self.deleted_at is not None,
             "version": self.version,
             "last_comment": self.last_comment,
+            "urgent": self.urgent,
+            "last_activity_at": _iso(self.last_activity_at),
+            "tell_chat": self.tell_chat,
         }
 
 
@@ -342,6 +363,52 @@ class TaskEvent(Model):
             "at": _iso(self.created_at),
             **self.data,
         }
+
+
+class TaskSpan(Model):
+    """A stretch of a task's open life with one status, owner, line and chat, read from the
+    event log (wesup/reports/history.py keeps it in step with every task event, in the same
+    transaction). Reports sum these, clipped to the period, for time in each status and
+    category and each person's time; a task resolved has no span until it is reopened.
+
+    Moments are whole seconds since 1970 (UTC), so both databases subtract them alike; a span
+    still going on ends at STILL_OPEN."""
+
+    __tablename__ = "task_spans"
+    __table_args__ = (sa.Index("ix_task_spans_ended_began", "ended", "began"),)
+
+    STILL_OPEN = 253_402_300_800  # 10000-01-01: later than any period
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    task_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("tasks.id"), index=True)
+    began: so.Mapped[int] = so.mapped_column(sa.BigInteger)
+    ended: so.Mapped[int] = so.mapped_column(sa.BigInteger)
+    status_id: so.Mapped[int | None]
+    # the status's category as the event recorded it: renaming or recategorizing a status
+    # later never rewrites this
+    category: so.Mapped[str] = so.mapped_column(sa.String(16))
+    agent_id: so.Mapped[int | None]
+    group_id: so.Mapped[int | None]
+    chat_id: so.Mapped[int | None]
+
+
+class TaskMark(Model):
+    """One moment a report counts (received, resolved, reopened, postponed, handed over,
+    received by handover, transferred, escalated, first action), with whom it is credited to
+    (owner, line, chat, status at that moment) and, for resolved and first action, the
+    seconds since the task was received. Derived from the event log with TaskSpan."""
+
+    __tablename__ = "task_marks"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    task_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("tasks.id"), index=True)
+    at: so.Mapped[int] = so.mapped_column(sa.BigInteger, index=True)
+    mark: so.Mapped[str] = so.mapped_column(sa.String(24))
+    agent_id: so.Mapped[int | None]
+    group_id: so.Mapped[int | None]
+    chat_id: so.Mapped[int | None]
+    status_id: so.Mapped[int | None]
+    seconds: so.Mapped[int | None] = so.mapped_column(sa.BigInteger)
 
 
 # The tasks a handover moved.
@@ -413,6 +480,103 @@ class Handover(Model):
         }
 
 
+class Incident(Model):
+    """One outage many chats report: a lead links their tasks under one title, and resolving
+    the incident resolves every linked task and tells each source chat once."""
+
+    __tablename__ = "incidents"
+    __table_args__ = NEVER_REUSE_IDS
+
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    title: so.Mapped[str] = so.mapped_column(sa.String(300))
+    status: so.Mapped[str] = so.mapped_column(sa.String(16), default=OPEN, index=True)
+    created_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    resolved_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    resolve_message: so.Mapped[str | None] = so.mapped_column(sa.Text)
+
+    # selectin, not joined: locks.hold locks the incident row alone (FOR UPDATE refuses an
+    # outer join on PostgreSQL)
+    created_by: so.Mapped[User] = so.relationship(foreign_keys=[created_by_id], lazy="selectin")
+    resolved_by: so.Mapped[User | None] = so.relationship(
+        foreign_keys=[resolved_by_id], lazy="selectin"
+    )
+    links: so.Mapped[list[IncidentTask]] = so.relationship(
+        lazy="selectin",
+        primaryjoin="and_(Incident.id == IncidentTask.incident_id, "
+        "IncidentTask.unlinked_at.is_(None))",
+        order_by="IncidentTask.id",
+        viewonly=True,
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.OPEN
+
+    @property
+    def tasks(self) -> list[Task]:
+        """The linked tasks (unlinked ones left; deleted ones too: they are nobody's now)."""
+        return [link.task for link in self.links if link.task.deleted_at is None]
+
+    @property
+    def chats(self) -> list[Chat]:
+        """The source chats of the linked tasks, each once, by name."""
+        found = {task.chat.id: task.chat for task in self.tasks if task.chat is not None}
+        return sorted(found.values(), key=lambda chat: (chat.name, chat.id))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The API's and the live events' shape: the tasks with their chats."""
+        tasks = self.tasks
+        return {
+            "id": self.id,
+            "title": self.title,
+            "status": self.status,
+            "created_by": self.created_by.brief(),
+            "created_at": _iso(self.created_at),
+            "resolved_at": _iso(self.resolved_at),
+            "resolved_by": self.resolved_by.brief() if self.resolved_by else None,
+            "resolve_message": self.resolve_message,
+            "task_ids": [task.id for task in tasks],
+            "tasks": [task.to_dict() for task in tasks],
+            "chats": [{"id": chat.id, "name": chat.name} for chat in self.chats],
+            "open_task_count": sum(1 for task in tasks if task.is_open),
+        }
+
+
+class IncidentTask(Model):
+    """A task linked into an incident. `in_open_incident` marks the links of open incidents:
+    a partial unique index lets a task hold only one such link, so two leads linking the same
+    task into two incidents at once cannot both win. Unlinking keeps the row (unlinked_at,
+    by whom)."""
+
+    __tablename__ = "incident_tasks"
+    __table_args__ = (
+        sa.Index(
+            "ux_incident_tasks_one_open",
+            "task_id",
+            unique=True,
+            sqlite_where=sa.text("in_open_incident"),
+            postgresql_where=sa.text("in_open_incident"),
+        ),
+        NEVER_REUSE_IDS,
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    incident_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("incidents.id"), index=True)
+    task_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("tasks.id"), index=True)
+    in_open_incident: so.Mapped[bool] = so.mapped_column(default=True)
+    linked_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    linked_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
+    unlinked_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    unlinked_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+
+    task: so.Mapped[Task] = so.relationship(lazy="joined")
+
+
 class KioskToken(Model):
     """A read-only link for the wall-board TV; revoking it cuts its sockets at once."""
 
@@ -474,6 +638,96 @@ class ApiToken(Model):
             "created_at": _iso(self.created_at),
             "last_used_at": _iso(self.last_used_at),
             "revoked_at": _iso(self.revoked_at),
+        }
+
+
+class Announcement(Model):
+    """One message a lead sends to many chats at once; each chat's copy is a Delivery.
+    A follow-up ("fixed, thank you") names the announcement it follows."""
+
+    __tablename__ = "announcements"
+    __table_args__ = NEVER_REUSE_IDS
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    text: so.Mapped[str] = so.mapped_column(sa.Text)
+    author_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, index=True)
+    follow_up_of: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("announcements.id"))
+
+    author: so.Mapped[User | None] = so.relationship(lazy="joined")
+    deliveries: so.Mapped[list[Delivery]] = so.relationship(
+        lazy="selectin", order_by=lambda: Delivery.id, back_populates="announcement"
+    )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "text": self.text,
+            "author": self.author.brief() if self.author else None,
+            "created_at": _iso(self.created_at),
+            "follow_up_of": self.follow_up_of,
+            "deliveries": [delivery.brief() for delivery in self.deliveries],
+        }
+
+
+class Delivery(Model):
+    """The outbox (wesup/notify.py): one message to one chat, sent by a background task of
+    the server process, retried with backoff, never twice (the idempotency key is unique and
+    a sender claims a row with a conditional UPDATE before it sends)."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        sa.Index("ix_deliveries_due", "status", "next_attempt_at"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    chat_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("chats.id"), index=True)
+    announcement_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("announcements.id"), index=True
+    )
+    kind: so.Mapped[str] = so.mapped_column(sa.String(32))
+    body: so.Mapped[str] = so.mapped_column(sa.Text)
+    status: so.Mapped[str] = so.mapped_column(sa.String(16))
+    attempts: so.Mapped[int] = so.mapped_column(default=0)
+    # When the next attempt is due; None once sent or given up. A claimed row's lease: while
+    # one sender works on it, this lies in the future, so no other sender claims it.
+    next_attempt_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    last_error: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    idempotency_key: so.Mapped[str] = so.mapped_column(sa.String(200), unique=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow, index=True)
+    sent_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+
+    chat: so.Mapped[Chat] = so.relationship(lazy="joined")
+    announcement: so.Mapped[Announcement | None] = so.relationship(back_populates="deliveries")
+
+    @property
+    def retrying(self) -> bool:
+        """Failed this time, with another attempt planned."""
+        return self.status == "failed" and self.next_attempt_at is not None
+
+    def brief(self) -> dict[str, Any]:
+        """What an announcement lists per chat."""
+        return {
+            "id": self.id,
+            "chat_id": self.chat_id,
+            "chat": self.chat.name,
+            "status": self.status,
+            "attempts": self.attempts,
+            "error": self.last_error,
+            "retrying": self.retrying,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """What the delivery log shows."""
+        return {
+            **self.brief(),
+            "announcement_id": self.announcement_id,
+            "kind": self.kind,
+            "body": self.body,
+            "next_attempt_at": _iso(self.next_attempt_at),
+            "created_at": _iso(self.created_at),
+            "sent_at": _iso(self.sent_at),
         }
 
 

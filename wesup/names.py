@@ -96,3 +96,15 @@ def skeleton(name: str) -> str:
     folded = unicodedata.normalize("NFKC", name).casefold()
     mapped = unicodedata.normalize("NFD", folded).translate(LOOKALIKES)
     return " ".join(mapped.split())
+
+
+def fold(text: str) -> str:
+    """Case aside, in every alphabet («ПРИНТЕР» and «принтер» fold alike)."""
+    return text.casefold()
+
+
+def holds_folded(text: str | None, folded_word: str) -> bool:
+    """Whether `text`, case aside, holds an already folded word: SQLite's wesup_holds(),
+    since its own lower() and LIKE fold ASCII only, so «Принтер» would not find «принтер».
+    One call per value (not a fold, then LIKE) keeps a scan of the log about twice as fast."""
+    return text is not None and folded_word in text.casefold()

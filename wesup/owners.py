@@ -11,11 +11,12 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm.attributes import set_committed_value
 
 from wesup import events, locks, validate
 from wesup.enums import WORKS_TASKS, EventKind
 from wesup.extensions import db
-from wesup.models import Group, Task, TaskEvent, User, group_members
+from wesup.models import Group, Task, TaskEvent, User, group_members, utcnow
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,19 @@ def task_event(
     """Record a task event addressed to whom it concerns: the task's owner and line now and,
     when `before` is given (the change moved it), before. A move also carries `from`, `to`
     and `note`, so the timeline shows it and each owner's time can be rebuilt from the log.
-    The caller flushes the task first and commits through events.publish / publish_all."""
+    The caller flushes the task first and commits through events.publish / publish_all.
+
+    Every task event is activity on the task: its `last_activity_at` becomes now, here and
+    nowhere else. Its own UPDATE, after the caller's flush: the change itself already
+    bumped the version once, and a second ORM flush would bump it again."""
+    now = utcnow()
+    db.session.execute(
+        sa.update(Task)
+        .where(Task.id == task.id)
+        .values(last_activity_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    set_committed_value(task, "last_activity_at", now)
     if before is not None:
         data |= {"from": before.to_dict(), "to": Holder.of(task).to_dict(), "note": note}
     return events.record(

@@ -8,7 +8,7 @@ them on the same table. Durations are worded by timeutil.format_duration (table 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -90,6 +90,33 @@ def oldest_first(task: Mapping[str, Any]) -> tuple[datetime, int]:
     return (datetime.fromisoformat(task["received_at"]), task["id"])
 
 
+def board_order(task: Mapping[str, Any]) -> tuple[int, datetime, int]:
+    """Open urgent tasks first, then oldest first: the order of every board's open tasks
+    (tasks.service.OPEN_ORDER says it in SQL)."""
+    urgent_open = bool(task.get("urgent")) and not task.get("resolved_at")
+    return (0 if urgent_open else 1, *oldest_first(task))
+
+
+AGE_LEVELS = ("", "warn", "alert")
+
+
+def age_level(
+    since: datetime, now: datetime, warn_minutes: int, alert_minutes: int, *, parked: bool = False
+) -> str:
+    """How loudly a task's quiet time shouts: "" (fine), "warn" (amber, WESUP_AGE_WARN_MINUTES
+    and more since `since`) or "alert" (red, WESUP_AGE_ALERT_MINUTES and more). Lists measure
+    from the task's last activity, the wall from when it arrived; a postponed task (`parked`)
+    waits on purpose and never shouts."""
+    if parked:
+        return ""
+    minutes = (now - since).total_seconds() / 60
+    if minutes >= alert_minutes:
+        return "alert"
+    if minutes >= warn_minutes:
+        return "warn"
+    return ""
+
+
 def wall_lanes(
     tasks: Iterable[Mapping[str, Any]],
     online: Collection[Mapping[str, Any]],
@@ -99,10 +126,11 @@ def wall_lanes(
 ) -> list[Lane]:
     """First one queue lane per line, in the lines' order ({"group", ...}: the line's
     unassigned tasks), then one lane per person on shift, by name ({"agent", ...}): open and
-    postponed cards oldest first, tasks resolved this shift (since `shift_start`) newest
-    first. Tasks are as Task.to_dict() sends them; `online` is [{id, name}];
-    `shift_agent_ids` are the people whose being online puts them on shift; `groups` are the
-    active lines ({id, name, color, position}), each of which gets its queue lane."""
+    postponed cards in board_order (urgent first, then oldest), tasks resolved this shift
+    (since `shift_start`) newest first. Tasks are as Task.to_dict() sends them; `online` is
+    [{id, name}]; `shift_agent_ids` are the people whose being online puts them on shift;
+    `groups` are the active lines ({id, name, color, position}), each of which gets its
+    queue lane."""
     lanes: dict[int, Lane] = {}
     queues: dict[int, Lane] = {}
 
@@ -141,13 +169,13 @@ def wall_lanes(
             shift_agent=person in shift_agent_ids,
         ):
             continue
-        item["open"].sort(key=oldest_first)
-        item["postponed"].sort(key=oldest_first)
+        item["open"].sort(key=board_order)
+        item["postponed"].sort(key=board_order)
         item["resolved"].sort(key=_newest_resolved_first)
         shown.append(item)
     for item in queues.values():
-        item["open"].sort(key=oldest_first)
-        item["postponed"].sort(key=oldest_first)
+        item["open"].sort(key=board_order)
+        item["postponed"].sort(key=board_order)
         item["resolved"].sort(key=_newest_resolved_first)
     ordered_queues = sorted(queues.values(), key=lambda item: queue_order(item["group"]))
     return ordered_queues + sorted(shown, key=lambda item: lane_order(item["agent"]))
@@ -159,3 +187,54 @@ def _instant(value: str | None) -> datetime | None:
 
 def _newest_resolved_first(task: Mapping[str, Any]) -> tuple[float, int]:
     return (-datetime.fromisoformat(task["resolved_at"]).timestamp(), -task["id"])
+
+
+# --- sorting All tasks -------------------------------------------------------------------------
+
+STATUS_ORDER = tuple(StatusCategory)  # new, active, postponed, done
+
+
+def _holder_name(task: Mapping[str, Any]) -> str:
+    holder = task.get("agent") or task.get("group")
+    return holder["name"].lower() if holder else ""
+
+
+# The columns All tasks sorts by: each a value of a task (as Task.to_dict() sends it) at `now`.
+# static/js/rules.js SORT_KEYS says the same; a new sortable column is one line in each.
+SORT_KEYS: dict[str, Callable[[Mapping[str, Any], datetime], Any]] = {
+    "received": lambda task, now: datetime.fromisoformat(task["received_at"]),
+    "duration": lambda task, now: (
+        (_instant(task["resolved_at"]) or now) - datetime.fromisoformat(task["received_at"])
+    ).total_seconds(),
+    "agent": lambda task, now: _holder_name(task),
+    "status": lambda task, now: (
+        STATUS_ORDER.index(task["status"]["category"]),
+        task["status"]["name"].lower(),
+    ),
+    "activity": lambda task, now: datetime.fromisoformat(
+        task.get("last_activity_at") or task["received_at"]
+    ),
+}
+DEFAULT_SORT = "received"
+
+
+def parse_sort(raw: str | None) -> tuple[str, bool]:
+    """ "duration" or "-duration" (descending) from a link; anything else is the default order,
+    received, oldest first."""
+    raw = raw or ""
+    key = raw.removeprefix("-")
+    if key not in SORT_KEYS:
+        return DEFAULT_SORT, False
+    return key, raw.startswith("-")
+
+
+def sort_tasks(
+    tasks: Iterable[Mapping[str, Any]], key: str, descending: bool, now: datetime
+) -> list[Mapping[str, Any]]:
+    """Tasks by one column; equal ones oldest first (the whole order turns for descending).
+    Open urgent tasks stay on top whatever the column, as on every board (board_order)."""
+    value = SORT_KEYS[key]
+    by_column = sorted(
+        tasks, key=lambda task: (value(task, now), *oldest_first(task)), reverse=descending
+    )
+    return sorted(by_column, key=lambda task: board_order(task)[0])

@@ -207,6 +207,32 @@ def set_locale(user: User, locale: str | None) -> None:
     db.session.commit()
 
 
+def change_own_password(user: User, data: dict[str, Any]) -> None:
+    """A person's new password, given their current one. Every other session and remember-me
+    cookie ends (`session.ended` cuts their open pages on every process); the caller signs
+    this browser in again with the new stamp. A wrong current password changes nothing."""
+    errors: dict[str, str] = {}
+    current = data.get("current_password")
+    if not isinstance(current, str) or not current or not user.check_password(current):
+        errors["current_password"] = _("This is not your current password.")
+    password = _password({"password": data.get("new_password")}, errors, required=True)
+    if password is not None and data.get("confirm_password") != password:
+        errors["confirm_password"] = _("The two new passwords differ.")
+    if errors or password is None:
+        raise ValidationFailed(_("The password was not changed."), _own_fields(errors))
+    user.set_password(password)
+    user.end_sessions()
+    reason = "password_changed"
+    events.publish(events.record(EventKind.SESSION_ENDED, user, person=user.brief(), reason=reason))
+
+
+def _own_fields(errors: dict[str, str]) -> dict[str, str]:
+    """The profile form calls the new password `new_password`."""
+    if "password" in errors:
+        errors["new_password"] = errors.pop("password")
+    return errors
+
+
 def normalize_login(login: str) -> str:
     """A login as typed at sign-in ("  Alice ") to the one stored ("alice")."""
     return login.strip().lower()

@@ -130,6 +130,19 @@ def integer(data: dict[str, Any], name: str, errors: dict[str, str]) -> int | No
     return value
 
 
+def flag(data: dict[str, Any], name: str, errors: dict[str, str]) -> bool | None:
+    """A yes/no: JSON true or false (a form's "1"/"0" too); None when absent."""
+    raw = data.get(name)
+    if raw is None:
+        return None
+    if isinstance(raw, bool):
+        return raw
+    if raw in ("1", "0"):
+        return raw == "1"
+    errors[name] = _("Must be true or false.")
+    return None
+
+
 def choice(
     data: dict[str, Any], name: str, errors: dict[str, str], options: tuple[str, ...]
 ) -> str | None:

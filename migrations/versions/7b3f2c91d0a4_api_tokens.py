@@ -5,7 +5,7 @@ integration account it acts as, who made it, last use, revocation). The integrat
 is a row of users with role "integration": no new column there.
 
 Revision ID: 7b3f2c91d0a4
-Revises: e234441ca969
+Revises: bded67a3050c
 Create Date: 2026-12-01 21:40:00.000000
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '7b3f2c91d0a4'
-down_revision = 'e234441ca969'
+down_revision = 'bded67a3050c'
 branch_labels = None
 depends_on = None
 

@@ -4,6 +4,8 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
 import {
+  ageLevel,
+  boardOrder,
   canComment,
   canEdit,
   canTake,
@@ -11,6 +13,8 @@ import {
   formatDuration,
   inPeriod,
   onShift,
+  parseSort,
+  sortBy,
   summaryCounter,
   wallLanes,
 } from "../../wesup/static/js/rules.js";
@@ -86,6 +90,35 @@ describe("formatDuration", () => {
     test(`${name}: ${c.seconds} s`, () => {
       const text = c.units ? formatDuration(c.seconds, c.units) : formatDuration(c.seconds);
       assert.equal(text, c.text);
+    });
+  }
+});
+
+describe("boardOrder", () => {
+  for (const [name, c] of cases("board_order")) {
+    test(name, () => assert.deepEqual(ids([...c.tasks].sort(boardOrder)), c.order));
+  }
+});
+
+describe("ageLevel", () => {
+  for (const [name, c] of cases("age_level")) {
+    test(name, () => {
+      assert.equal(ageLevel(c.since, c.now, c.warn, c.alert, c.parked ?? false), c.level);
+      assert.equal(ageLevel(c.since, Date.parse(c.now), c.warn, c.alert, c.parked ?? false), c.level);
+    });
+  }
+});
+
+describe("sortBy", () => {
+  const { tasks, now } = table("task_sort");
+  for (const [name, c] of cases("task_sort")) {
+    test(name, () => {
+      const { key, descending } = parseSort(c.sort);
+      const sorted = [...tasks].sort(sortBy(key, descending, Date.parse(now)));
+      assert.deepEqual(
+        sorted.map((task) => task.id),
+        c.order,
+      );
     });
   }
 });

@@ -51,4 +51,13 @@ def id_arg(name: str) -> int | None:
     return value
 
 
-from wesup.api import directories, handovers, openapi, tasks, tokens  # noqa: E402, F401
+from wesup.api import (  # noqa: E402, F401 - routes register on bp
+    announcements,
+    directories,
+    handovers,
+    incidents,
+    openapi,
+    reports,
+    tasks,
+    tokens,
+)

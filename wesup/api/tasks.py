@@ -32,7 +32,22 @@ def list_tasks() -> ResponseReturnValue:
     """?from=&to= (team days) plus agent, status, chat, group (line) and unassigned=1 filters;
     `seq` dates the snapshot."""
     period = parse_period(request.args.get("from"), request.args.get("to"))
-    task_filter = service.TaskFilter(
+    return jsonify(service.board_snapshot(current_user, period, _task_filter()).to_dict())
+
+
+@bp.get("/tasks/search")
+def search_tasks() -> ResponseReturnValue:
+    """?q= words (each in the title, description, a comment or the chat's name, case aside),
+    across all time, newest first; the All-tasks filters apply. `more` says older matches
+    were left out."""
+    return jsonify(
+        service.search_tasks(current_user, request.args.get("q"), _task_filter()).to_dict()
+    )
+
+
+def _task_filter() -> service.TaskFilter:
+    """The All-tasks filters from the query string; a bad one is a 400."""
+    return service.TaskFilter(
         agent_id=id_arg("agent"),
         status_id=id_arg("status"),
         chat_id=id_arg("chat"),
@@ -40,7 +55,6 @@ def list_tasks() -> ResponseReturnValue:
         unassigned=request.args.get("unassigned") == "1",
         deleted=request.args.get("deleted") == "1",
     )
-    return jsonify(service.board_snapshot(current_user, period, task_filter).to_dict())
 
 
 @bp.get("/tasks/mine")

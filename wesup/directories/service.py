@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from wesup import events, locks, names, owners, validate
+from wesup import events, locks, names, notify, owners, validate
 from wesup.enums import StatusCategory, directory_kind
 from wesup.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from wesup.extensions import db
@@ -76,14 +76,26 @@ def _names(data: dict[str, Any], partial: bool) -> bool:
 
 
 def _chat_fields(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:
+    """name, note, `gets_new_tasks` (the developers' chat) and `notify_url` (its Apprise
+    address, checked by notify.check_url; "" or null clears it)."""
     errors: dict[str, str] = {}
-    fields = {
+    fields: dict[str, Any] = {
         "name": validate.name(data, "name", errors, max_length=120, required=_names(data, partial)),
         "note": validate.text(data, "note", errors, max_length=1000),
     }
+    if "gets_new_tasks" in data:
+        if isinstance(data["gets_new_tasks"], bool):
+            fields["gets_new_tasks"] = data["gets_new_tasks"]
+        else:
+            errors["gets_new_tasks"] = _("Use true or false.")
     if errors:
         raise ValidationFailed(_("The chat was not saved."), errors)
-    return {key: value for key, value in fields.items() if value is not None}
+    fields = {key: value for key, value in fields.items() if value is not None}
+    if data.get("notify_url") not in (None, ""):
+        fields["notify_url"], fields["notify_url_masked"] = notify.check_url(data["notify_url"])
+    elif "notify_url" in data:
+        fields["notify_url"] = fields["notify_url_masked"] = None
+    return fields
 
 
 def _status_fields(data: dict[str, Any], *, partial: bool) -> dict[str, Any]:

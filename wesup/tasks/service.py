@@ -4,26 +4,33 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
-from wesup import events, locks, rules, validate
+from wesup import events, locks, notify, rules, validate
 from wesup.enums import TASK_KINDS, EventKind, StatusCategory
 from wesup.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from wesup.extensions import db
 from wesup.models import Chat, Comment, Status, Task, TaskEvent, User, utcnow
+from wesup.names import fold
 from wesup.owners import Holder, line_ids, pick_agent, pick_group, task_event
-from wesup.timeutil import Period, Shift, current_shift, parse_local_datetime
+from wesup.timeutil import Period, Shift, current_shift, parse_local_datetime, team_zone
 
 TITLE_MAX = 300
 DESCRIPTION_MAX = 10_000
 COMMENT_MAX = 5_000
 NOTE_MAX = 2_000
 CLOCK_SKEW = timedelta(minutes=5)
+# rules.board_order in SQL: open urgent tasks first, then by the time the request arrived
+OPEN_ORDER = (
+    sa.case((sa.and_(Task.urgent, Task.resolved_at.is_(None)), 0), else_=1),
+    Task.received_at,
+    Task.id,
+)
 
 
 # --- permissions ---------------------------------------------------------------------------
@@ -100,6 +107,24 @@ class TaskFilter:
             return replace(self, deleted=False)
         return self
 
+    def applied_to(self, query: sa.Select[Any]) -> sa.Select[Any]:
+        """The query narrowed to the live (or the deleted) tasks that match the filters."""
+        if self.deleted:
+            query = query.where(Task.deleted_at.is_not(None))
+        else:
+            query = query.where(Task.deleted_at.is_(None))
+        for column, value in (
+            (Task.agent_id, self.agent_id),
+            (Task.status_id, self.status_id),
+            (Task.chat_id, self.chat_id),
+            (Task.group_id, self.group_id),
+        ):
+            if value:
+                query = query.where(column == value)
+        if self.unassigned:
+            query = query.where(Task.agent_id.is_(None))
+        return query
+
     def chosen(self) -> dict[str, int | None]:
         """The filters by the names the page and its links use."""
         return {
@@ -121,29 +146,17 @@ def tasks_in_period(period: Period, task_filter: TaskFilter | None = None) -> li
         .where(Task.received_at < period.end)
         .where(sa.or_(Task.resolved_at.is_(None), Task.resolved_at >= period.start))
     )
-    if task_filter.deleted:
-        query = query.where(Task.deleted_at.is_not(None))
-    else:
-        query = query.where(Task.deleted_at.is_(None))
-    if task_filter.agent_id:
-        query = query.where(Task.agent_id == task_filter.agent_id)
-    if task_filter.status_id:
-        query = query.where(Task.status_id == task_filter.status_id)
-    if task_filter.chat_id:
-        query = query.where(Task.chat_id == task_filter.chat_id)
-    if task_filter.group_id:
-        query = query.where(Task.group_id == task_filter.group_id)
-    if task_filter.unassigned:
-        query = query.where(Task.agent_id.is_(None))
-    return list(db.session.execute(query.order_by(Task.received_at, Task.id)).scalars())
+    query = task_filter.applied_to(query)
+    return list(db.session.execute(query.order_by(*OPEN_ORDER)).scalars())
 
 
 def open_tasks(agent_id: int | None = None) -> list[Task]:
-    """Unresolved tasks, oldest first; one agent's or everybody's."""
+    """Unresolved tasks, urgent ones first, then oldest first (rules.board_order); one
+    agent's or everybody's."""
     query = sa.select(Task).where(Task.resolved_at.is_(None), Task.deleted_at.is_(None))
     if agent_id is not None:
         query = query.where(Task.agent_id == agent_id)
-    return list(db.session.execute(query.order_by(Task.received_at, Task.id)).scalars())
+    return list(db.session.execute(query.order_by(*OPEN_ORDER)).scalars())
 
 
 def closed_this_shift(agent_id: int | None = None, shift: Shift | None = None) -> list[Task]:
@@ -168,7 +181,7 @@ def queued_tasks(group_ids: Collection[int]) -> list[Task]:
         Task.resolved_at.is_(None),
         Task.deleted_at.is_(None),
     )
-    return list(db.session.execute(query.order_by(Task.received_at, Task.id)).scalars())
+    return list(db.session.execute(query.order_by(*OPEN_ORDER)).scalars())
 
 
 def summary(tasks: list[Task]) -> dict[str, int]:
@@ -196,15 +209,36 @@ class BoardSnapshot:
         return {
             "tasks": [task.to_dict() for task in self.tasks],
             "summary": self.summary,
-            # the instants too: the page places live tasks with rules.js inPeriod
-            "period": {
-                "from": self.period.first.isoformat(),
-                "to": self.period.last.isoformat(),
-                "start": self.period.start.isoformat(),
-                "end": self.period.end.isoformat(),
-            },
+            "period": period_dict(self.period),
             "seq": self.seq,
         }
+
+
+def period_dict(period: Period) -> dict[str, str]:
+    """The period's team days, and its instants: the page places live tasks with rules.js
+    inPeriod."""
+    return {
+        "from": period.first.isoformat(),
+        "to": period.last.isoformat(),
+        "start": period.start.isoformat(),
+        "end": period.end.isoformat(),
+    }
+
+
+def sort_tasks(tasks: list[Task], key: str, descending: bool, now: datetime) -> list[Task]:
+    """Tasks by one column of All tasks (rules.SORT_KEYS), as the page's script sorts them."""
+    by_id = {task.id: task for task in tasks}
+    ordered = rules.sort_tasks([task.to_dict() for task in tasks], key, descending, now)
+    return [by_id[task["id"]] for task in ordered]
+
+
+def by_day(tasks: list[Task]) -> list[tuple[date, list[Task]]]:
+    """Found tasks under the team day they arrived on, the newest day first; each day keeps
+    the order it was given."""
+    days: dict[date, list[Task]] = {}
+    for task in tasks:
+        days.setdefault(task.received_at.astimezone(team_zone()).date(), []).append(task)
+    return sorted(days.items(), key=lambda item: item[0], reverse=True)
 
 
 def board_snapshot(actor: User, period: Period, task_filter: TaskFilter) -> BoardSnapshot:
@@ -212,6 +246,107 @@ def board_snapshot(actor: User, period: Period, task_filter: TaskFilter) -> Boar
     seq = events.latest_seq()  # read first: anything newer reaches the page live or on replay
     task_filter = task_filter.for_reader(actor)
     return BoardSnapshot(seq, period, task_filter, tasks_in_period(period, task_filter))
+
+
+# --- search --------------------------------------------------------------------------------
+
+SEARCH_MIN = 2  # characters: one letter would match half the log
+SEARCH_MAX = 100
+SEARCH_WORDS = 5
+SEARCH_LIMIT = 50  # the newest ones; `more` says there are older matches
+
+
+class BadSearch(ValidationFailed):
+    """A search box too short or too long: the request is wrong, nothing to validate."""
+
+    status = 400
+    code = "bad_request"
+
+
+def search_words(raw: Any) -> list[str]:
+    """The words of a search box: each at least SEARCH_MIN characters (shorter ones are
+    dropped), at most SEARCH_WORDS of them. Too short or too long as a whole is a 400."""
+    text = raw.strip() if isinstance(raw, str) else ""
+    if len(text) < SEARCH_MIN or len(text) > SEARCH_MAX or "\x00" in text:
+        raise BadSearch(
+            _("Type %(min)d to %(max)d characters to search.", min=SEARCH_MIN, max=SEARCH_MAX),
+            {
+                "q": _(
+                    "Type %(min)d to %(max)d characters to search.", min=SEARCH_MIN, max=SEARCH_MAX
+                )
+            },
+        )
+    words = [word for word in text.split() if len(word) >= SEARCH_MIN][:SEARCH_WORDS]
+    return words or [text]
+
+
+def _matches(word: str) -> sa.ColumnElement[bool]:
+    """The word is in the title, the description, a comment or the source chat's name, case
+    aside: ILIKE on PostgreSQL (a UTF-8 ctype folds Cyrillic), and on SQLite the Python
+    casefold registered on every connection (wesup/__init__.py; names.holds_folded), given
+    the task's own text in one piece so that each task costs one call per word."""
+    in_task: sa.ColumnElement[Any]
+    in_comment_body: sa.ColumnElement[Any]
+    if db.session.get_bind().dialect.name == "sqlite":
+        folded = fold(word)
+        own_text = Task.title + "\n" + Task.description + "\n" + sa.func.coalesce(Chat.name, "")
+        in_task = sa.func.wesup_holds(own_text, folded)
+        in_comment_body = sa.func.wesup_holds(Comment.body, folded)
+    else:
+        escaped = word.replace("/", "//").replace("%", "/%").replace("_", "/_")
+        pattern = f"%{escaped}%"
+        in_task = sa.or_(
+            Task.title.ilike(pattern, escape="/"),
+            Task.description.ilike(pattern, escape="/"),
+            Chat.name.ilike(pattern, escape="/"),
+        )
+        in_comment_body = Comment.body.ilike(pattern, escape="/")
+    # Not correlated: the commented tasks are found once per word, not looked up per task.
+    in_comment = Task.id.in_(sa.select(Comment.task_id).where(in_comment_body))
+    return sa.or_(in_task, in_comment)
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """The newest tasks of all time whose text holds every word, as one reader may see them."""
+
+    seq: int
+    query: str
+    task_filter: TaskFilter
+    tasks: list[Task]
+    more: bool
+
+    def days(self) -> tuple[date, date] | None:
+        """The first and last team day the found tasks arrived on (the period shown)."""
+        days = [day for day, _tasks in by_day(self.tasks)]
+        return (days[-1], days[0]) if days else None
+
+    def to_dict(self) -> dict[str, Any]:
+        days = self.days()
+        return {
+            "tasks": [task.to_dict() for task in self.tasks],
+            "query": self.query,
+            "more": self.more,
+            "limit": SEARCH_LIMIT,
+            "period": {"from": days[0].isoformat(), "to": days[1].isoformat()} if days else None,
+            "seq": self.seq,
+        }
+
+
+def search_tasks(actor: User, raw: Any, task_filter: TaskFilter) -> SearchResult:
+    """Tasks of all time whose title, description, comments or chat name hold every word of
+    `raw`, newest first, SEARCH_LIMIT of them (the page and GET /api/tasks/search alike)."""
+    words = search_words(raw)
+    seq = events.latest_seq()
+    task_filter = task_filter.for_reader(actor)
+    query = task_filter.applied_to(sa.select(Task).outerjoin(Chat, Task.chat_id == Chat.id))
+    for word in words:
+        query = query.where(_matches(word))
+    query = query.order_by(Task.received_at.desc(), Task.id.desc()).limit(SEARCH_LIMIT + 1)
+    found = list(db.session.execute(query).scalars())
+    return SearchResult(
+        seq, raw.strip(), task_filter, found[:SEARCH_LIMIT], len(found) > SEARCH_LIMIT
+    )
 
 
 @dataclass(frozen=True)
@@ -275,6 +410,18 @@ def default_status() -> Status | None:
     return db.session.execute(query).scalar_one_or_none()
 
 
+def first_done_status() -> Status | None:
+    """The first active status of category `done` by position: where a resolved incident
+    moves its tasks."""
+    query = (
+        sa.select(Status)
+        .where(Status.category == StatusCategory.DONE, Status.archived_at.is_(None))
+        .order_by(Status.position, Status.id)
+        .limit(1)
+    )
+    return db.session.execute(query).scalar_one_or_none()
+
+
 # --- validation ----------------------------------------------------------------------------
 
 
@@ -331,14 +478,29 @@ def _parse_received_at(data: dict[str, Any], errors: dict[str, str]) -> datetime
     return value
 
 
-def _apply_status(task: Task, status: Status, now: datetime) -> None:
-    """Entering a `done` status resolves the task; leaving it reopens the task."""
+def _apply_status(task: Task, status: Status, now: datetime) -> bool:
+    """Entering a `done` status resolves the task; leaving it reopens the task. True when
+    this resolved it."""
+    resolved = False
     if status.category == StatusCategory.DONE:
         if task.resolved_at is None:
             task.resolved_at = max(now, task.received_at)
+            resolved = True
     else:
         task.resolved_at = None
     task.status = status
+    return resolved
+
+
+def _tell_chat_field(data: dict[str, Any], errors: dict[str, str]) -> bool | None:
+    """`tell_chat`: whether the source chat hears when the task is resolved (a boolean)."""
+    if "tell_chat" not in data:
+        return None
+    value = data["tell_chat"]
+    if not isinstance(value, bool):
+        errors["tell_chat"] = _("Use true or false.")
+        return None
+    return value
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -356,7 +518,9 @@ def create_task(actor: User, data: dict[str, Any]) -> Task:
     if status is None and "status_id" not in errors:
         errors["status_id"] = _("Create a status of category 'new' first.")
     received_at = _parse_received_at(data, errors)
+    urgent = validate.flag(data, "urgent", errors)
     holder = _pick_holder(actor, data, errors, None)
+    tell_chat = _tell_chat_field(data, errors)
     if errors or status is None or holder is None:
         raise ValidationFailed(_("The task was not saved."), errors)
     _require_assigner(actor, None, holder)
@@ -371,10 +535,14 @@ def create_task(actor: User, data: dict[str, Any]) -> Task:
         received_at=received_at or now,
         created_at=now,
         updated_at=now,
+        last_activity_at=now,
+        urgent=bool(urgent),
+        tell_chat=True if tell_chat is None else tell_chat,
     )
     _apply_status(task, status, now)
     db.session.add(task)
     db.session.flush()
+    notify.task_created(task)  # the developers' chats, in the same commit
     _publish_task(EventKind.TASK_CREATED, actor, task)
     return task
 
@@ -466,10 +634,16 @@ def update_task(actor: User, task_id: int, data: dict[str, Any]) -> Task:
             errors["received_at"] = _("A task cannot be received after it was resolved.")
         elif received_at != task.received_at:
             changes["received_at"] = [task.received_at.isoformat(), received_at.isoformat()]
+    urgent = validate.flag(data, "urgent", errors)
+    if urgent is not None and urgent != task.urgent:
+        changes["urgent"] = [task.urgent, urgent]
     before = Holder.of(task)
     after = before
     if "agent_id" in data or "group_id" in data:
         after = _pick_holder(actor, data, errors, task) or before
+    tell_chat = _tell_chat_field(data, errors)
+    if tell_chat is not None and tell_chat != task.tell_chat:
+        changes["tell_chat"] = [task.tell_chat, tell_chat]
     note = validate.text(data, "note", errors, max_length=NOTE_MAX)
     if errors:
         raise ValidationFailed(_("The task was not saved."), errors)
@@ -486,10 +660,15 @@ def update_task(actor: User, task_id: int, data: dict[str, Any]) -> Task:
         task.description = changes["description"][1]
     task.chat = new_chat
     task.received_at = received_at
-    if "status" in changes:
-        _apply_status(task, new_status, now)
+    if "urgent" in changes:
+        task.urgent = changes["urgent"][1]
+    if "tell_chat" in changes:
+        task.tell_chat = changes["tell_chat"][1]
+    resolved = "status" in changes and _apply_status(task, new_status, now)
     task.agent, task.group = after.agent, after.group
     task.updated_at = now
+    if resolved:
+        _tell_resolved(task)
     if moved:
         _publish_task(
             EventKind.TASK_ASSIGNED, actor, task, before=before, note=note or None, changes=changes
@@ -557,6 +736,12 @@ def _publish_task(
 ) -> None:
     """Flush (bumping the version), record the event with the task as it now is (and, for a
     move, where it was), commit, emit."""
+    _flush(task)
+    events.publish(task_event(kind, actor, task, before=before, note=note, **data))
+
+
+def _flush(task: Task) -> None:
+    """Write the change, bumping the version; another writer's change first is a 409."""
     try:
         db.session.flush()
     except StaleDataError as exc:
@@ -565,7 +750,36 @@ def _publish_task(
         raise Conflict(
             _("Somebody changed this task first."), current=fresh.to_dict() if fresh else None
         ) from exc
-    events.publish(task_event(kind, actor, task, before=before, note=note, **data))
+
+
+def _tell_resolved(task: Task) -> None:
+    """The source chat hears of the resolve in the same commit (notify.task_resolved); the
+    version is bumped first, as the message's key carries the version the change makes."""
+    _flush(task)
+    notify.task_resolved(task)
+
+
+def resolve_together(
+    actor: User, tasks: list[Task], status: Status, **data: Any
+) -> list[TaskEvent]:
+    """Move these open tasks into a `done` status in the current transaction, each with the
+    `task.status` event an edit would record (plus `data`, e.g. the incident), so every board
+    and report counts them as resolved; the caller commits them all at once
+    (events.publish_all). A task somebody changed meanwhile is a 409 with nothing saved."""
+    now = utcnow()
+    changes = [{"status": [task.status.name, status.name]} for task in tasks]
+    for task in tasks:
+        _apply_status(task, status, now)
+        task.updated_at = now
+    try:
+        db.session.flush()
+    except StaleDataError as exc:
+        db.session.rollback()
+        raise Conflict(_("Somebody changed one of these tasks first. Try again.")) from exc
+    return [
+        task_event(EventKind.TASK_STATUS, actor, task, changes=change, **data)
+        for task, change in zip(tasks, changes, strict=True)
+    ]
 
 
 # --- moving a task: transfer and take --------------------------------------------------------

@@ -13,7 +13,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from wesup import handovers, users, validate
+from wesup import handovers, rules, users, validate
 from wesup.directories import service as directories
 from wesup.errors import Conflict, ValidationFailed
 from wesup.models import User, utcnow
@@ -129,7 +129,8 @@ def _id_filter(name: str, errors: dict[str, str]) -> int | None:
 @bp.get("")
 @login_required
 def board() -> ResponseReturnValue:
-    """Every agent's tasks for a period (?from=&to=), filtered by agent, status and chat."""
+    """Every agent's tasks for a period (?from=&to=), filtered by agent, status and chat, sorted
+    by a column (?sort=); or, with ?q=, the tasks of all time that hold those words, by day."""
     errors: dict[str, str] = {}
     typed = {name: request.args.get(name, "") for name in ("from", "to")}
     period_errors: dict[str, str] = {}
@@ -150,46 +151,91 @@ def board() -> ResponseReturnValue:
         unassigned=request.args.get("unassigned") == "1",
         deleted=request.args.get("deleted") == "1",
     )
-    snapshot = service.board_snapshot(current_user, period, requested)
+    query = request.args.get("q", "").strip()
+    found: service.SearchResult | None = None
+    if query:
+        try:
+            found = service.search_tasks(current_user, query, requested)
+        except ValidationFailed as exc:
+            errors["q"] = exc.message
+    snapshot = found or service.board_snapshot(current_user, period, requested)
+    # A search reads newest first unless the reader picks a column.
+    newest_first = f"-{rules.DEFAULT_SORT}" if found else None
+    sort_key, descending = rules.parse_sort(request.args.get("sort") or newest_first)
+    now = utcnow()
+    tasks = service.sort_tasks(snapshot.tasks, sort_key, descending, now)
     filters = snapshot.task_filter.chosen()
+    deleted = snapshot.task_filter.deleted
     statuses = directories.statuses(include_archived=True)
     chats = directories.chats(include_archived=True)
     lines = directories.groups(include_archived=True)
+    page: dict[str, Any] = {
+        **snapshot.to_dict(),
+        **team(),
+        "filters": filters,
+        "deleted": deleted,
+        "sort": _sort_value(sort_key, descending),
+        "me": me(current_user),
+        # archived ones too: the filters offer them; the pickers leave them out
+        "statuses": [status.to_dict() for status in statuses],
+        "chats": [chat.to_dict() for chat in chats],
+        "all_groups": [group.to_dict() for group in lines],
+    }
+    if found:
+        page["search"] = {"query": found.query, "more": found.more, "period": page["period"]}
+        page["period"] = service.period_dict(period)  # where live tasks would belong otherwise
     return render_template(
         "tasks/board.html",
         seq=snapshot.seq,
         period=period,
         today=today(),
-        tasks=snapshot.tasks,
-        summary=snapshot.summary,
+        tasks=tasks,
+        days=service.by_day(tasks) if found else None,
+        found=found,
+        query=query,
+        summary=service.summary(tasks),
         filters=filters,
-        deleted=snapshot.task_filter.deleted,
+        deleted=deleted,
         errors=errors,
         dates=typed,
         period_errors=period_errors,
-        links=_period_links(period, filters, snapshot.task_filter.deleted),
+        links=_period_links(period, filters, deleted, sort=page["sort"]),
+        sort_links=_sort_links(sort_key, descending),
+        sort_key=sort_key,
+        descending=descending,
         agents=users.people_who_work_tasks(include_inactive=True),
         statuses=statuses,
         chats=chats,
         groups=lines,
-        now=utcnow(),
-        page={
-            **snapshot.to_dict(),
-            **team(),
-            "filters": filters,
-            "deleted": snapshot.task_filter.deleted,
-            "me": me(current_user),
-            # archived ones too: the filters offer them; the pickers leave them out
-            "statuses": [status.to_dict() for status in statuses],
-            "chats": [chat.to_dict() for chat in chats],
-            "all_groups": [group.to_dict() for group in lines],
-        },
+        now=now,
+        page=page,
     )
 
 
-def _period_links(period: Period, filters: dict[str, int | None], deleted: bool) -> dict[str, str]:
+def _sort_value(key: str, descending: bool) -> str:
+    return f"-{key}" if descending else key
+
+
+def _sort_links(key: str, descending: bool) -> dict[str, str]:
+    """Each sortable column's header link: the same page sorted by it, or turned round when it
+    is the column already sorted by."""
+    args: dict[str, Any] = request.args.to_dict()
+    return {
+        column: url_for(
+            "tasks.board",
+            **{**args, "sort": _sort_value(column, not descending if column == key else False)},
+        )
+        for column in rules.SORT_KEYS
+    }
+
+
+def _period_links(
+    period: Period, filters: dict[str, int | None], deleted: bool, sort: str = ""
+) -> dict[str, str]:
     """Previous / today / next and the deleted-tasks switch, each keeping the other choices."""
     kept: dict[str, Any] = {key: value for key, value in filters.items() if value}
+    if sort and sort != rules.DEFAULT_SORT:
+        kept["sort"] = sort
 
     def link(target: Period, *, show_deleted: bool = deleted) -> str:
         params: dict[str, Any] = {

@@ -1,6 +1,8 @@
 // All tasks: every agent's tasks for a period, filtered (by person, line, "unassigned",
-// status, chat), with the summary line and who is online; rows appear, move (transfers,
-// takes), recolor and leave live.
+// status, chat), sorted by a column (?sort=, rules.js sortBy), with the summary line and who
+// is online; rows appear, move (transfers, takes), recolor and leave live. With ?q= the page
+// shows the tasks of all time that hold those words, under the day each arrived on: those
+// rows change live, and no other task joins them.
 
 import { api } from "./api.js";
 import { el, errorMessage, readJSON, t, toast } from "./dom.js";
@@ -9,7 +11,8 @@ import { startNotifier } from "./notify.js";
 import { TaskDialog } from "./taskdialog.js";
 import { startTeamwork } from "./teampage.js";
 import { directoryKinds, eventKind } from "./enums.js";
-import { countSummary, inPeriod, oldestFirst } from "./rules.js";
+import { startKeys } from "./keys.js";
+import { countSummary, inPeriod, parseSort, sortBy } from "./rules.js";
 import { highlight, placeRow, removeRows, renderRow } from "./taskrow.js";
 import { TaskStore, byName, byPosition, taskActions } from "./taskstore.js";
 import { teamDay } from "./teamtime.js";
@@ -32,15 +35,20 @@ const COLUMNS = [
   "received",
   "resolved",
   "duration",
+  "activity",
 ];
 if (page.deleted) COLUMNS.push("actions");
 const body = document.querySelector("#board tbody");
 
 // The one rule for a live task: on this page when it was open at some moment of the period
 // (rules.js inPeriod, the server's own instants for its bounds) and matches the filters.
-export function belongs(task, { period, filters, deleted } = page) {
+export function belongs(task, { period, filters, deleted, search } = page) {
   if (Boolean(task.deleted) !== Boolean(deleted)) return false;
-  if (!inPeriod(task.received_at, task.resolved_at, period.start, period.end)) return false;
+  if (search) {
+    if (!found.has(task.id)) return false;
+  } else if (!inPeriod(task.received_at, task.resolved_at, period.start, period.end)) {
+    return false;
+  }
   if (filters.agent && task.agent?.id !== filters.agent) return false;
   if (filters.unassigned && task.agent) return false;
   if (filters.group && task.group?.id !== filters.group) return false;
@@ -49,22 +57,60 @@ export function belongs(task, { period, filters, deleted } = page) {
   return true;
 }
 
+// The order of the rows: the column of ?sort= (the server sorted the first paint the same
+// way); found tasks go under their day, the newest day first.
+const found = new Set(page.search ? page.tasks.map((task) => task.id) : []);
+const sorting = parseSort(page.sort);
+const byColumn = sortBy(sorting.key, sorting.descending, Date.now());
+const dayOf = (task) => teamDay(task.received_at);
+const rowOrder = page.search
+  ? (a, b) => dayOf(b).localeCompare(dayOf(a)) || byColumn(a, b)
+  : byColumn;
+
+// The day headings of a search, as the server worded them ("Tue, 1 December").
+const dayLabels = new Map(
+  [...body.querySelectorAll("tr.day-group")].map((row) => [row.dataset.day, row.textContent.trim()]),
+);
+function dayLabel(day) {
+  const format = { weekday: "short", day: "numeric", month: "long", timeZone: "UTC" };
+  const fallback = new Date(`${day}T12:00:00Z`).toLocaleDateString(document.documentElement.lang, format);
+  return dayLabels.get(day) || fallback;
+}
+
+function markDays() {
+  if (!page.search) return;
+  for (const heading of body.querySelectorAll("tr.day-group")) heading.remove();
+  let previous = null;
+  for (const row of [...body.rows]) {
+    const task = store.get(row.dataset.taskId);
+    const day = task && dayOf(task);
+    if (!day || day === previous) continue;
+    previous = day;
+    const link = el("a", { href: `/tasks?from=${day}&to=${day}` }, dayLabel(day));
+    const heading = el("th", { colspan: COLUMNS.length, scope: "colgroup" }, link);
+    body.insertBefore(el("tr", { class: "day-group", dataset: { day } }, heading), row);
+  }
+}
+
 function place(task, { quiet = false } = {}) {
-  removeRows(body, task.id);
+  const focused = removeRows(body, task.id);
   if (belongs(task)) {
     const row = renderRow(task, COLUMNS, ctx);
     placeRow(body, row, (other) => {
       const next = store.get(other.dataset.taskId);
-      return next && oldestFirst(task, next) < 0;
+      return next && rowOrder(task, next) < 0;
     });
+    if (focused) row.focus({ preventScroll: true });
     if (!quiet) highlight(row);
   }
+  if (!quiet) markDays();
   updateSummary();
 }
 
 function renderAll() {
   body.replaceChildren();
   for (const task of store.tasks()) place(task, { quiet: true });
+  markDays();
   updateSummary();
 }
 
@@ -149,12 +195,14 @@ for (const entry of ["status", "chat", "group"]) {
 }
 
 function snapshotUrl() {
-  const params = new URLSearchParams({ from: page.period.from, to: page.period.to });
+  const params = page.search
+    ? new URLSearchParams({ q: page.search.query })
+    : new URLSearchParams({ from: page.period.from, to: page.period.to });
   for (const [name, value] of Object.entries(page.filters)) {
     if (value) params.set(name, String(value));
   }
   if (page.deleted) params.set("deleted", "1");
-  return `/api/tasks?${params}`;
+  return page.search ? `/api/tasks/search?${params}` : `/api/tasks?${params}`;
 }
 
 const notifier = startNotifier({ me });
@@ -176,6 +224,10 @@ async function reload() {
   if (statuses.ok) loadFilter("status", statuses.data.statuses);
   if (chats.ok) loadFilter("chat", chats.data.chats);
   if (groups.ok) loadFilter("group", groups.data.groups);
+  if (page.search) {
+    found.clear();
+    for (const task of result.data.tasks) found.add(task.id);
+  }
   store.load(result.data.tasks);
   renderAll();
   return result.data.seq;
@@ -211,6 +263,7 @@ startLive({
 
 renderAll();
 startTimers(body);
+startKeys(ctx); // j/k, Enter, s, 1–9, c, a, u, /, [ and ], ?
 
 // A board left open on "today" (no dates in its URL) moves to the new day at midnight.
 const startDay = teamDay();
@@ -218,4 +271,18 @@ if (!new URLSearchParams(window.location.search).has("from")) {
   setInterval(() => {
     if (teamDay() !== startDay) window.location.reload();
   }, 60_000);
+}
+
+// Phones: the filters fold behind a button (CSS shows it on narrow screens only).
+const filters = document.getElementById("task-filters");
+const filtersToggle = document.querySelector(".filters-toggle");
+if (filters && filtersToggle) {
+  document.body.classList.add("filters-foldable");
+  filtersToggle.hidden = false;
+  if (filters.querySelector("[aria-invalid]")) filters.classList.add("open");
+  filtersToggle.setAttribute("aria-expanded", String(filters.classList.contains("open")));
+  filtersToggle.addEventListener("click", () => {
+    const open = filters.classList.toggle("open");
+    filtersToggle.setAttribute("aria-expanded", String(open));
+  });
 }

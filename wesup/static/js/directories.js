@@ -24,6 +24,70 @@ const categorySelect = (value) =>
     ),
   );
 
+// A chat's address as pages may show it: Apprise's masked form, never the address itself.
+const addressCell = (chat) =>
+  el(
+    "div",
+    { class: "chat-address" },
+    chat.has_notify_url
+      ? el("code", {}, chat.notify_url_masked)
+      : el("span", { class: "muted" }, t("notify_url_none")),
+    chat.gets_new_tasks ? el("span", { class: "badge" }, t("developers")) : "",
+  );
+
+// Editing an address: a new one replaces it, an empty box keeps it, the box below clears it.
+const addressFields = (chat) =>
+  el(
+    "div",
+    { class: "stack-fields" },
+    withError(
+      "notify_url",
+      el("input", {
+        name: "notify_url",
+        value: "",
+        maxlength: 2000,
+        autocomplete: "off",
+        spellcheck: "false",
+        placeholder: chat.has_notify_url ? t("notify_url_keep") : "tgram://bot-token/chat-id",
+        "aria-label": t("notify_url_new"),
+      }),
+    ),
+    chat.has_notify_url
+      ? el("label", { class: "check" }, el("input", { type: "checkbox", name: "notify_url_clear" }), " ", t("notify_url_clear"))
+      : "",
+    el(
+      "label",
+      { class: "check" },
+      el("input", { type: "checkbox", name: "gets_new_tasks", checked: chat.gets_new_tasks }),
+      " ",
+      t("gets_new_tasks"),
+    ),
+  );
+
+function chatValues(row) {
+  const values = {
+    name: row.querySelector("[name=name]").value,
+    note: row.querySelector("[name=note]").value,
+    gets_new_tasks: row.querySelector("[name=gets_new_tasks]").checked,
+  };
+  const address = row.querySelector("[name=notify_url]").value.trim();
+  if (address) values.notify_url = address;
+  else if (row.querySelector("[name=notify_url_clear]")?.checked) values.notify_url = "";
+  return values;
+}
+
+// "Send test": one message now; the answer says whether the chat got it.
+async function sendTest(chat) {
+  const result = await api("POST", `/api/chats/${chat.id}/test`);
+  if (!result.ok) {
+    toast(errorMessage(result), "error");
+  } else if (result.data.test.sent) {
+    toast(t("test_sent", { name: chat.name }));
+  } else {
+    toast(t("test_failed", { name: chat.name, error: result.data.test.error }), "error");
+  }
+}
+
 const withError = (name, input) =>
   el(
     "div",
@@ -40,15 +104,17 @@ const KINDS = {
       Number(a.archived) - Number(b.archived) ||
       a.name.localeCompare(b.name) ||
       a.id - b.id,
-    cells: (chat) => [el("strong", {}, chat.name), chat.note || ""],
+    cells: (chat) => [el("strong", {}, chat.name), chat.note || "", addressCell(chat)],
     editCells: (chat) => [
       withError("name", textInput("name", chat.name, { required: true })),
       withError("note", textInput("note", chat.note, { max: 1000 })),
+      addressFields(chat),
     ],
-    values: (row) => ({
-      name: row.querySelector("[name=name]").value,
-      note: row.querySelector("[name=note]").value,
-    }),
+    values: chatValues,
+    extraActions: (chat) =>
+      chat.has_notify_url && !chat.archived
+        ? [el("button", { type: "button", class: "small", onclick: () => sendTest(chat) }, t("send_test"))]
+        : [],
   },
   statuses: {
     key: "status",
@@ -121,6 +187,7 @@ function viewRow(kind, entry) {
   const config = KINDS[kind];
   const actions = [
     el("button", { type: "button", class: "small", onclick: () => edit(kind, entry.id) }, t("edit")),
+    ...(config.extraActions ? config.extraActions(entry) : []),
   ];
   if (entry.archived) {
     actions.push(

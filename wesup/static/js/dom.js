@@ -1,6 +1,7 @@
 // Small DOM helpers shared by every page: text goes in through textContent, never as markup.
 
-// el("td", {class: "c-title", dataset: {taskId: 3}, onclick: fn}, "text", childNode)
+// el("td", {class: "c-title", dataset: {taskId: 3}, onclick: fn}, "text", childNode); arrays
+// of children, nested as deep as they come, are laid out flat
 export function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(props)) {
@@ -15,7 +16,7 @@ export function el(tag, props = {}, ...children) {
     } else if (value === true) node.setAttribute(key, "");
     else node.setAttribute(key, String(value));
   }
-  for (const child of children.flat()) {
+  for (const child of children.flat(Infinity)) {
     if (child === undefined || child === null || child === false) continue;
     node.append(child instanceof Node ? child : String(child));
   }
@@ -37,16 +38,22 @@ export function t(key, params = {}) {
   return text.replace(/\{(\w+)\}/g, (match, name) => (name in params ? String(params[name]) : match));
 }
 
-// A short message in the corner; errors stay longer.
-export function toast(message, kind = "info") {
+// A short message in the corner; errors stay longer. `actions` ([{label, onclick}]) become
+// buttons in it ("Open · Undo"); `ms` how long it stays. Returns the toast's element.
+export function toast(message, kind = "info", { actions = [], ms = null } = {}) {
   let region = document.querySelector(".toasts");
   if (!region) {
     region = el("div", { class: "toasts", role: "status", "aria-live": "polite" });
     document.body.append(region);
   }
-  const item = el("div", { class: `toast ${kind}` }, message);
+  const buttons = actions.map(({ label, onclick }, index) => [
+    index ? el("span", { class: "toast-sep", "aria-hidden": "true" }, "·") : " — ",
+    el("button", { type: "button", class: "link toast-action", onclick }, label),
+  ]);
+  const item = el("div", { class: `toast ${kind}` }, message, buttons);
   region.append(item);
-  setTimeout(() => item.remove(), kind === "error" ? 8000 : 3500);
+  setTimeout(() => item.remove(), ms ?? (kind === "error" ? 8000 : 3500));
+  return item;
 }
 
 // The message of an API answer that failed ({ok: false, status, data}).

@@ -4,7 +4,7 @@
 
 import { api } from "./api.js";
 import { enhanceChatSelect } from "./combobox.js";
-import { errorMessage, isTyping, readJSON, showFieldErrors, toast } from "./dom.js";
+import { errorMessage, readJSON, showFieldErrors, t, toast } from "./dom.js";
 import { eventKind } from "./enums.js";
 import { startLive } from "./live.js";
 import { handoverDialog } from "./handovers.js";
@@ -12,7 +12,8 @@ import { recipient } from "./owners.js";
 import { startNotifier } from "./notify.js";
 import { TaskDialog } from "./taskdialog.js";
 import { startTeamwork } from "./teampage.js";
-import { canTake, newestResolvedFirst, oldestFirst } from "./rules.js";
+import { startKeys } from "./keys.js";
+import { boardOrder, canTake, newestFirst, newestResolvedFirst, oldestFirst } from "./rules.js";
 import { highlight, placeRow, removeRows, renderRow } from "./taskrow.js";
 import { TaskStore, taskActions } from "./taskstore.js";
 import { inputValue } from "./teamtime.js";
@@ -53,10 +54,26 @@ function section(task) {
   return resolved >= instant(shift.start) && resolved < instant(shift.end) ? "closed" : null;
 }
 
-const precedes = { queue: oldestFirst, open: oldestFirst, closed: newestResolvedFirst };
+// Open tasks: urgent first, then oldest first, or newest first when the person chose so
+// (remembered in this browser).
+const ORDER_KEY = "wesup.mine.order";
+const orderSelect = document.getElementById("open-order");
+const openOrder = () =>
+  orderSelect?.value === "newest"
+    ? (a, b) => Number(Boolean(b.urgent)) - Number(Boolean(a.urgent)) || newestFirst(a, b)
+    : boardOrder;
+const precedes = { queue: oldestFirst, open: (a, b) => openOrder()(a, b), closed: newestResolvedFirst };
+if (orderSelect) {
+  orderSelect.closest("label").hidden = false; // a choice only the script can honour
+  orderSelect.value = window.localStorage.getItem(ORDER_KEY) === "newest" ? "newest" : "oldest";
+  orderSelect.addEventListener("change", () => {
+    window.localStorage.setItem(ORDER_KEY, orderSelect.value);
+    renderAll();
+  });
+}
 
 function place(task, { quiet = false } = {}) {
-  removeRows(document.querySelector("main"), task.id);
+  const focused = removeRows(document.querySelector("main"), task.id);
   const where = section(task);
   if (where) {
     const row = renderRow(task, COLUMNS[where], ctx);
@@ -64,6 +81,7 @@ function place(task, { quiet = false } = {}) {
       const next = store.get(other.dataset.taskId);
       return next && precedes[where](task, next) < 0;
     });
+    if (focused) row.focus({ preventScroll: true });
     if (!quiet) highlight(row);
   }
   updateCounts();
@@ -160,7 +178,51 @@ form.addEventListener("submit", async (event) => {
   }
   resetForm();
   title.focus();
+  saved(result.data.task);
 });
+
+// --- saved means seen: the toast, Open and Undo, the row brought into view -------------------
+
+const UNDO_MS = 10_000;
+let undoable = null; // {task, toast, until}: the last task saved here, while it may be undone
+
+function saved(task) {
+  const row = document.querySelector(`main tr[data-task-id="${task.id}"]`);
+  if (row) {
+    row.scrollIntoView({ block: "nearest" });
+    highlight(row);
+  }
+  undoable?.toast.remove();
+  const item = toast(t("task_saved"), "info", {
+    ms: UNDO_MS,
+    actions: [
+      { label: t("open"), onclick: () => ctx.dialog.open(task.id) },
+      { label: t("undo"), onclick: () => undo() },
+    ],
+  });
+  undoable = { task, toast: item, until: Date.now() + UNDO_MS };
+}
+
+// Undo the last save within 10 s: a soft delete through the same road as Delete (logged,
+// gone from every board at once, a lead can still restore it).
+function undo() {
+  if (!undoable || Date.now() > undoable.until) return false;
+  const { task, toast: item } = undoable;
+  undoable = null;
+  item.remove();
+  ctx.actions.remove(store.get(task.id) || task).then((result) => {
+    if (result.ok) toast(t("task_undone"));
+    else toast(errorMessage(result), "error");
+  });
+  return true;
+}
+
+// Esc in the quick-add leaves it for the rows: on the task just saved, if any.
+function leaveField(field) {
+  const row = undoable && document.querySelector(`main tr[data-task-id="${undoable.task.id}"]`);
+  if (form.contains(field) && row) row.focus();
+  else field.blur();
+}
 
 // Ctrl+Enter saves from the description box too (Enter there makes a new line).
 form.elements.description.addEventListener("keydown", (event) => {
@@ -170,14 +232,15 @@ form.elements.description.addEventListener("keydown", (event) => {
   }
 });
 
-// "n" anywhere (also on a Russian layout: the same key) jumps to the title.
-document.addEventListener("keydown", (event) => {
-  if (event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target)) return;
-  if (event.code !== "KeyN" && event.key.toLowerCase() !== "n") return;
-  if (document.querySelector("dialog[open]")) return;
-  event.preventDefault();
-  title.focus();
-  title.select();
+// The keys (keys.js): n jumps to the title, z undoes the last save, Esc leaves a field.
+startKeys(ctx, {
+  newTask: () => {
+    title.focus();
+    title.select();
+    return true;
+  },
+  undo,
+  leaveField,
 });
 
 // --- live -----------------------------------------------------------------------------------

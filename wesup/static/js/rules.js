@@ -59,6 +59,25 @@ export const byLaneOrder = (a, b) =>
 // Cards and rows by the time the request arrived; the same moment by id.
 export const oldestFirst = (a, b) => instant(a.received_at) - instant(b.received_at) || a.id - b.id;
 
+// Open urgent tasks first, then oldest first: every board's open tasks (rules.board_order).
+const urgentOpen = (task) => Number(Boolean(task.urgent && !task.resolved_at));
+export const boardOrder = (a, b) => urgentOpen(b) - urgentOpen(a) || oldestFirst(a, b);
+
+// The newest request first (My tasks' "newest first"); the same moment by id, the higher first.
+export const newestFirst = (a, b) => instant(b.received_at) - instant(a.received_at) || b.id - a.id;
+
+// How loudly a task's quiet time shouts: "" (fine), "warn" (amber, warnMinutes and more since
+// `since`) or "alert" (red, alertMinutes and more); `now` an ISO string or milliseconds. Lists measure from the last activity, the
+// wall from arrival; a postponed task (parked) waits on purpose and never shouts.
+export function ageLevel(since, now, warnMinutes, alertMinutes, parked = false) {
+  if (parked) return "";
+  const ms = (value) => (typeof value === "number" ? value : instant(value)); // a clock or ISO
+  const minutes = (ms(now) - ms(since)) / 60_000;
+  if (minutes >= alertMinutes) return "alert";
+  if (minutes >= warnMinutes) return "warn";
+  return "";
+}
+
 // Tasks resolved most recently first; the same moment by id, the higher first.
 export const newestResolvedFirst = (a, b) =>
   instant(b.resolved_at) - instant(a.resolved_at) || b.id - a.id;
@@ -68,7 +87,7 @@ export const byQueueOrder = (a, b) => (a.position ?? 0) - (b.position ?? 0) || a
 
 // First one queue lane per line ({group, open, postponed, resolved}: its unassigned tasks), in
 // the lines' order; then one lane per person on shift, by name: {agent, open, postponed,
-// resolved}, open and postponed cards oldest first, tasks resolved since shiftStart newest
+// resolved}, open and postponed cards in boardOrder (urgent, then oldest), tasks resolved since shiftStart newest
 // first. `online` is [{id, name}]; `shiftAgentIds` are the people whose being online puts them
 // on shift; `groups` the active lines, each of which gets its queue lane.
 export function wallLanes(tasks, online, shiftAgentIds, shiftStart, groups = []) {
@@ -103,8 +122,8 @@ export function wallLanes(tasks, online, shiftAgentIds, shiftStart, groups = [])
     }),
   );
   for (const item of [...shown, ...queues.values()]) {
-    item.open.sort(oldestFirst);
-    item.postponed.sort(oldestFirst);
+    item.open.sort(boardOrder);
+    item.postponed.sort(boardOrder);
     item.resolved.sort(newestResolvedFirst);
   }
   const ordered = [...queues.values()].sort((a, b) => byQueueOrder(a.group, b.group));
@@ -123,4 +142,51 @@ export function formatDuration(seconds, units = DURATION_UNITS) {
   if (days) return `${days} ${units.days} ${hours} ${units.hours}`;
   if (hours) return `${hours} ${units.hours} ${minutes} ${units.minutes}`;
   return `${minutes} ${units.minutes}`;
+}
+
+// --- sorting All tasks ---------------------------------------------------------------------
+
+const STATUS_ORDER = ["new", "active", "postponed", "done"];
+const holderName = (task) => (task.agent || task.group)?.name.toLowerCase() ?? "";
+
+// The columns All tasks sorts by, each a value of a task at `now` (ms): wesup/rules.py
+// SORT_KEYS says the same. A new sortable column is one line here and one there.
+export const SORT_KEYS = {
+  received: (task) => instant(task.received_at),
+  duration: (task, now) =>
+    ((task.resolved_at ? instant(task.resolved_at) : now) - instant(task.received_at)) / 1000,
+  agent: (task) => holderName(task),
+  status: (task) => [STATUS_ORDER.indexOf(task.status.category), task.status.name.toLowerCase()],
+  activity: (task) => instant(task.last_activity_at || task.received_at),
+};
+export const DEFAULT_SORT = "received";
+
+// "duration" or "-duration" (descending); anything else is received, oldest first.
+export function parseSort(raw) {
+  const key = (raw || "").replace(/^-/, "");
+  if (!Object.hasOwn(SORT_KEYS, key)) return { key: DEFAULT_SORT, descending: false };
+  return { key, descending: (raw || "").startsWith("-") };
+}
+
+// Numbers, strings (by code unit, as Python compares them) and arrays of those.
+function compareValues(a, b) {
+  if (Array.isArray(a)) {
+    for (let index = 0; index < a.length; index += 1) {
+      const order = compareValues(a[index], b[index]);
+      if (order) return order;
+    }
+    return 0;
+  }
+  if (a < b) return -1;
+  return a > b ? 1 : 0;
+}
+
+// A comparator by one column; equal ones oldest first (the whole order turns for descending).
+// Open urgent tasks stay on top whatever the column, as on every board (boardOrder).
+export function sortBy(key, descending, now) {
+  const value = SORT_KEYS[key];
+  const sign = descending ? -1 : 1;
+  return (a, b) =>
+    urgentOpen(b) - urgentOpen(a) ||
+    sign * (compareValues(value(a, now), value(b, now)) || oldestFirst(a, b));
 }

@@ -64,6 +64,7 @@ export function timelineItem(message) {
     );
   }
   if (changes.description) lines.push(t("tl_description"));
+  if (changes.urgent) lines.push(t(changes.urgent[1] ? "tl_urgent_on" : "tl_urgent_off"));
   const kind = message.kind.replace("task.", "");
   return el(
     "li",
@@ -103,6 +104,9 @@ function changesBetween(before, after) {
     );
   }
   if ((before.description || "") !== (after.description || "")) lines.push(t("tl_description"));
+  if (Boolean(before.urgent) !== Boolean(after.urgent)) {
+    lines.push(t(after.urgent ? "tl_urgent_on" : "tl_urgent_off"));
+  }
   if (holderKey(before) !== holderKey(after)) {
     lines.push(t("tl_assigned", { from: holderText(before), to: holderText(after) }));
   }
@@ -124,6 +128,7 @@ const signature = (task) =>
     task.status.id,
     task.received_at,
     task.deleted,
+    Boolean(task.urgent),
     holderKey(task),
   ]);
 
@@ -159,7 +164,8 @@ export class TaskDialog {
     });
   }
 
-  // focus: "assign" puts the cursor on the Owner field (leads) or the hand-on picker.
+  // focus: "assign" puts the cursor on the Owner field (leads) or the hand-on picker;
+  // "comment" on the comment box, scrolled into view.
   async open(taskId, { focus = null } = {}) {
     const task = this.ctx.store.get(taskId);
     if (!task) return;
@@ -168,16 +174,22 @@ export class TaskDialog {
     this.timeline = el("ol", { class: "timeline" }, el("li", { class: "muted" }, t("loading")));
     this.render(task);
     if (!this.node.open) this.node.showModal();
-    const wanted =
-      focus === "assign"
-        ? this.node.querySelector("select[name=agent_id]") ||
-          this.node.querySelector(".transfer-form select[name=to]") ||
-          this.node.querySelector(".take-in-dialog")
-        : null;
+    const wanted = {
+      assign: () =>
+        this.node.querySelector("select[name=agent_id]") ||
+        this.node.querySelector(".transfer-form select[name=to]") ||
+        this.node.querySelector(".take-in-dialog"),
+      comment: () => this.node.querySelector(".comment-form textarea[name=body]"),
+    }[focus]?.();
     const first =
       wanted || this.node.querySelector("input[name=title]") || this.node.querySelector(".close");
     first?.focus();
+    if (wanted) wanted.scrollIntoView({ block: "nearest" });
     await this.loadTimeline();
+    // the timeline came in above the comment box: bring the box back in sight
+    if (wanted?.isConnected && document.activeElement === wanted) {
+      wanted.scrollIntoView({ block: "nearest" });
+    }
   }
 
   async loadTimeline() {
@@ -204,6 +216,7 @@ export class TaskDialog {
 
   renderHead(task) {
     const badges = [];
+    if (task.urgent && !task.resolved_at) badges.push(el("span", { class: "urgent-badge" }, t("urgent")));
     if (task.deleted) badges.push(el("span", { class: "badge" }, t("deleted")));
     this.head.replaceChildren(
       el("h2", { id: "task-dialog-title" }, task.title),
@@ -286,6 +299,9 @@ export class TaskDialog {
     });
     const description = el("textarea", { name: "description", rows: 4, maxlength: 10000 });
     description.value = task.description || "";
+    const urgent = el("input", { type: "checkbox", name: "urgent", checked: Boolean(task.urgent) });
+    // Whether the source chat is told when the task is resolved (if the chat has an address).
+    const tellChat = el("input", { type: "checkbox", name: "tell_chat", checked: task.tell_chat !== false });
     const message = el("div", { class: "form-error", role: "alert", hidden: true });
     const assign = this.ctx.me.can_edit_every ? this.assignFields(task) : null;
     const form = el(
@@ -300,7 +316,9 @@ export class TaskDialog {
         field(t("received_at"), "received_at", received),
       ),
       assign ? assign.row : null,
+      el("label", { class: "check urgent-field" }, urgent, " ", t("urgent")),
       field(t("description"), "description", description),
+      el("label", { class: "check" }, tellChat, " ", t("tell_chat")),
       message,
       el(
         "div",
@@ -335,6 +353,8 @@ export class TaskDialog {
       if (picker.value !== (current.chat ? current.chat.id : null)) changes.chat_id = picker.value;
       if (Number(status.value) !== current.status.id) changes.status_id = Number(status.value);
       if (received.value !== inputValue(current.received_at)) changes.received_at = received.value;
+      if (urgent.checked !== Boolean(current.urgent)) changes.urgent = urgent.checked;
+      if (tellChat.checked !== (current.tell_chat !== false)) changes.tell_chat = tellChat.checked;
       if (assign) Object.assign(changes, assign.changes(current));
       if (!Object.keys(changes).length) {
         this.node.close();
@@ -373,6 +393,8 @@ export class TaskDialog {
       if (received.value === inputValue(current.received_at)) {
         received.value = inputValue(fresh.received_at);
       }
+      if (urgent.checked === Boolean(current.urgent)) urgent.checked = Boolean(fresh.urgent);
+      if (tellChat.checked === (current.tell_chat !== false)) tellChat.checked = fresh.tell_chat !== false;
       assign?.follow(current, fresh);
       this.base = fresh;
       this.renderHead(fresh);

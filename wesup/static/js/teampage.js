@@ -1,12 +1,11 @@
 // What both task pages do about teamwork: tell me when a task or a shift is handed to me
-// (a toast, a browser notification, a beep), show the handovers waiting for me, and open
-// "assign" with the `a` key on the focused row.
+// (a toast, a browser notification, a beep) and show the handovers waiting for me. (The `a`
+// key that opens "assign" on the focused row is in keys.js with the others.)
 
-import { isTyping, t, toast } from "./dom.js";
+import { t, toast } from "./dom.js";
 import { eventKind } from "./enums.js";
 import { handoverBanner } from "./handovers.js";
 import { handedToMe } from "./owners.js";
-import { focusedTaskId } from "./taskrow.js";
 
 const MOVES = ["TASK_ASSIGNED", "TASK_TRANSFERRED", "TASK_HANDED_OVER"];
 
@@ -31,18 +30,6 @@ export function startTeamwork({ ctx, notifier, page }) {
     toast(`${text}: ${message.task.title}`);
     notifier.personal(text, message.task.title, `wesup-task-${message.task.id}`);
   }
-
-  // `a` on a focused row (also on a Russian layout: the same key) opens assign: the Owner
-  // field for leads, hand on for the others.
-  document.addEventListener("keydown", (event) => {
-    if (event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target)) return;
-    if (event.code !== "KeyA" && event.key.toLowerCase() !== "a") return;
-    if (document.querySelector("dialog[open]")) return;
-    const taskId = focusedTaskId();
-    if (!taskId) return;
-    event.preventDefault();
-    ctx.dialog.open(taskId, { focus: "assign" });
-  });
 
   return {
     // extra live handlers for store.handlers(), and the banner's own

@@ -1,6 +1,7 @@
 // Durations and times, worded as the server words them (wesup/timeutil.py format_duration).
 
-import { DURATION_UNITS, formatDuration as worded } from "./rules.js";
+import { t } from "./dom.js";
+import { DURATION_UNITS, ageLevel, formatDuration as worded } from "./rules.js";
 
 // The page's words for the units (<html data-unit-day ...>), in the reader's language.
 const units = () => {
@@ -19,10 +20,30 @@ export function secondsBetween(fromIso, toIso) {
   return Math.floor((end.getTime() - new Date(fromIso).getTime()) / 1000);
 }
 
-// Every element with data-since (ISO) and optional data-until shows a ticking duration.
+// The wall's thresholds (WESUP_AGE_WARN_MINUTES / WESUP_AGE_ALERT_MINUTES, <html data-age-*>).
+const thresholds = () => {
+  const { ageWarn, ageAlert } = document.documentElement.dataset;
+  return [Number(ageWarn || 30), Number(ageAlert || 120)];
+};
+
+// Every element with data-since (ISO) and optional data-until shows a ticking duration;
+// data-activity says "no activity for …"; a row with data-age-since turns amber and red
+// (rules.js ageLevel) as its task stays untouched, unless data-parked (postponed).
 export function tickTimers(root = document) {
   for (const el of root.querySelectorAll("[data-since]")) {
     el.textContent = formatDuration(secondsBetween(el.dataset.since, el.dataset.until || null));
+  }
+  for (const el of root.querySelectorAll("[data-activity]")) {
+    el.textContent = t("no_activity", { duration: formatDuration(secondsBetween(el.dataset.activity)) });
+  }
+  const [warn, alert] = thresholds();
+  const now = Date.now();
+  const rows = [...root.querySelectorAll("[data-age-since]")];
+  if (root.matches?.("[data-age-since]")) rows.push(root); // a row just drawn
+  for (const row of rows) {
+    const level = ageLevel(row.dataset.ageSince, now, warn, alert, "parked" in row.dataset);
+    row.classList.toggle("age-warn", level === "warn");
+    row.classList.toggle("age-alert", level === "alert");
   }
 }
 

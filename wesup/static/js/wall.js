@@ -1,6 +1,7 @@
 // The wall board: first each support line's queue as a lane, then one lane per person on
 // shift, their open tasks as cards aging in color; above them the shift handovers nobody has
-// accepted yet, turning red after WESUP_HANDOVER_ALERT_MINUTES.
+// accepted yet, turning red after WESUP_HANDOVER_ALERT_MINUTES; above everything, the open
+// incidents (one outage, many chats), each with its chats and how many of its tasks are open.
 //
 // The page draws from a model (every task it knows, who is online) and rebuilds the lanes
 // from it after each change, so a snapshot reload after a "reload" message renders exactly
@@ -13,13 +14,13 @@
 import { el as make } from "./dom.js";
 import { directoryKinds, eventKind, taskKinds } from "./enums.js";
 import { acceptTask, startLive } from "./live.js";
-import { wallLanes } from "./rules.js";
+import { ageLevel, wallLanes } from "./rules.js";
 import { formatDuration } from "./timefmt.js";
 
 const body = document.body;
 const words = body.dataset;
-const WARN_MS = Number(words.warnMinutes || 30) * 60_000;
-const ALERT_MS = Number(words.alertMinutes || 120) * 60_000;
+const WARN_MINUTES = Number(words.warnMinutes || 30);
+const ALERT_MINUTES = Number(words.alertMinutes || 120);
 const PAGE_MS = Math.max(5, Number(words.pageSeconds || 15)) * 1000;
 const HANDOVER_ALERT_MS = Number(words.handoverAlertMinutes || 15) * 60_000;
 const LANE_MIN_REM = 21; // narrowest lane still readable from across the room
@@ -30,6 +31,7 @@ const summaryBox = document.getElementById("wall-summary");
 const onlineBox = document.getElementById("wall-online");
 const pageBox = document.getElementById("wall-page");
 const handoversBox = document.getElementById("wall-handovers");
+const incidentsBox = document.getElementById("wall-incidents");
 
 const model = {
   seq: 0, // the snapshot's seq: older events are already in it
@@ -38,6 +40,7 @@ const model = {
   shiftAgentIds: new Set(),
   groups: new Map(), // the active lines, id -> {id, name, color, position}: their queue lanes
   handovers: new Map(), // pending handovers, id -> handover
+  incidents: new Map(), // open incidents, id -> {id, title, created_at, chats, task_ids}
   shiftStart: "", // ISO: when this shift began (WESUP_SHIFTS): resolved-this-shift counts
   shiftEnd: 0,
   skew: 0, // server clock minus this screen's clock, ms: a TV's clock may be off
@@ -66,6 +69,7 @@ function load(snapshot) {
   model.shiftAgentIds = new Set(snapshot.shift_agent_ids || []);
   model.groups = new Map((snapshot.groups || []).map((group) => [group.id, group]));
   model.handovers = new Map((snapshot.handovers || []).map((item) => [item.id, item]));
+  model.incidents = new Map((snapshot.incidents || []).map((item) => [item.id, item]));
   model.shiftStart = snapshot.shift_start;
   model.shiftEnd = Date.parse(snapshot.shift_end);
   model.skew = Date.parse(snapshot.now) - Date.now();
@@ -121,6 +125,19 @@ function onHandover(message) {
   else model.handovers.set(handover.id, handover);
   scheduleRender();
 }
+// An incident started, changed or resolved: open ones stay on top, resolved ones leave.
+function onIncident(message) {
+  const incident = message.incident;
+  if (message.seq <= model.seq || !incident) return;
+  if (incident.status === "open") {
+    const { id, title, status, created_at: createdAt, chats, task_ids: taskIds } = incident;
+    model.incidents.set(id, { id, title, status, created_at: createdAt, chats, task_ids: taskIds });
+  } else {
+    model.incidents.delete(incident.id);
+  }
+  scheduleRender();
+}
+
 const onStatus = onDirectory("status", (status, entry) => ({
   ...status,
   name: entry.name,
@@ -143,8 +160,11 @@ function card(task, compact) {
   const item = el("li", compact ? "card card-compact" : "card");
   item.dataset.taskId = String(task.id);
   item.dataset.since = task.received_at;
+  const urgent = task.urgent && !task.resolved_at; // shouts first, in its own color
+  if (urgent) item.classList.add("is-urgent");
   if (COLOR.test(task.status.color)) item.style.setProperty("--status-color", task.status.color);
   const meta = el("div", "card-meta");
+  if (urgent) meta.append(el("span", "card-urgent", words.labelUrgent));
   meta.append(el("span", "card-chat", task.chat ? task.chat.name : ""), el("span", "card-age"));
   item.append(meta, el("div", "card-title", task.title));
   if (!compact) {
@@ -307,6 +327,32 @@ function renderHandovers() {
   );
 }
 
+// Open incidents, newest first: the title, the chats waiting, how many tasks are still open
+// (counted from the tasks this board knows, so a task resolved on its own counts at once).
+function renderIncidents() {
+  const open = [...model.incidents.values()].sort((a, b) => b.id - a.id);
+  incidentsBox.hidden = open.length === 0;
+  incidentsBox.replaceChildren(
+    ...open.map((incident) => {
+      const stillOpen = incident.task_ids.filter((id) => {
+        const task = model.tasks.get(id);
+        return task && !task.resolved_at && !task.deleted;
+      }).length;
+      const item = el("div", "wall-incident");
+      item.dataset.incidentId = String(incident.id);
+      item.dataset.since = incident.created_at;
+      item.append(
+        el("span", "incident-mark", words.labelIncident),
+        el("span", "incident-title", incident.title),
+        el("span", "incident-count", fill(words.labelIncidentTasks, { n: stillOpen })),
+        el("span", "incident-chats", incident.chats.map((chat) => chat.name).join(", ")),
+        el("span", "incident-age"),
+      );
+      return item;
+    }),
+  );
+}
+
 function renderOnline() {
   const label = el("span", "online-label", words.labelOnline);
   if (!model.online.length) {
@@ -336,6 +382,7 @@ function render() {
   pageBox.textContent = fill(words.labelPage, { page: page + 1, pages });
   renderSummary(lanes);
   renderHandovers();
+  renderIncidents();
   renderOnline();
   tickAges();
   fitCards(lanesBox);
@@ -355,8 +402,14 @@ function tickAges() {
     const age = now - Date.parse(item.dataset.since);
     item.querySelector(".card-age").textContent = formatDuration(age / 1000);
     const parked = item.classList.contains("card-compact"); // postponed on purpose: no alarm
-    item.classList.toggle("is-alert", !parked && age >= ALERT_MS);
-    item.classList.toggle("is-warn", !parked && age >= WARN_MS && age < ALERT_MS);
+    const level = ageLevel(item.dataset.since, now, WARN_MINUTES, ALERT_MINUTES, parked);
+    item.classList.toggle("is-alert", level === "alert");
+    item.classList.toggle("is-warn", level === "warn");
+  }
+  for (const item of incidentsBox.querySelectorAll(".wall-incident[data-since]")) {
+    item.querySelector(".incident-age").textContent = formatDuration(
+      (now - Date.parse(item.dataset.since)) / 1000,
+    );
   }
   for (const item of handoversBox.querySelectorAll(".wall-handover[data-since]")) {
     const age = now - Date.parse(item.dataset.since);
@@ -421,6 +474,7 @@ for (const kind of directoryKinds("chat")) on[kind] = onChat;
 for (const kind of directoryKinds("status")) on[kind] = onStatus;
 for (const kind of directoryKinds("group")) on[kind] = onGroup;
 for (const kind of directoryKinds("handover")) on[kind] = onHandover;
+for (const kind of directoryKinds("incident")) on[kind] = onIncident;
 live = startLive({
   view: "wall",
   seq: snapshot.seq,

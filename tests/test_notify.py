@@ -1,0 +1,543 @@
+"""Messages to chats: addresses (checked, masked), the resolved and new-task rules, the outbox
+and its sender (retries, 429, hangs, no duplicates), announcements and the delivery log.
+
+Every target is a real HTTP server on 127.0.0.1 (tests/receivers.py); the sender runs as the
+server's background task would, one round at a time (`notify.drain_once`), with the clock
+moved forward where a retry must come due.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from tests.builders import assert_refused, make_chat, signed_in, status_named
+from tests.receivers import FAIL, HANG, OK, RATE_LIMITED, Receiver
+from wesup import notify
+from wesup.enums import Role
+from wesup.extensions import db
+from wesup.models import Chat, Delivery, TaskEvent, utcnow
+
+pytestmark = pytest.mark.parametrize(
+    "app_config",
+    [{"NOTIFY_PRIVATE_HOSTS": "127.0.0.1", "NOTIFY_TIMEOUT": 1, "DEFAULT_LOCALE": "en"}],
+)
+TELEGRAM = "tgram://123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/-1001234567890"
+TELEGRAM_TOKEN = "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    target = Receiver().start()
+    yield target
+    target.stop()
+
+
+def drain(app, after: timedelta = timedelta(0)) -> int:
+    """One round of the sender, as if `after` had passed."""
+    with app.app_context():
+        return notify.drain_once(utcnow() + after)
+
+
+def deliveries(app) -> list[dict[str, Any]]:
+    with app.app_context():
+        rows = db.session.scalars(sa.select(Delivery).order_by(Delivery.id)).all()
+        return [row.to_dict() for row in rows]
+
+
+def chat_with_address(app, lead, url: str, name: str = "Acme support") -> int:
+    chat = make_chat(app, name)
+    response = lead.api("PATCH", f"/api/chats/{chat.id}", {"notify_url": url})
+    assert response.status_code == 200, response.get_json()
+    return chat.id
+
+
+def resolve(app, agent, task: dict[str, Any]) -> dict[str, Any]:
+    done = status_named(app, "Done")
+    response = agent.api(
+        "PATCH", f"/api/tasks/{task['id']}", {"status_id": done.id, "version": task["version"]}
+    )
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["task"]
+
+
+def new_task(agent, chat_id: int | None, title: str = "Printer offline", **more: Any):
+    response = agent.api("POST", "/api/tasks", {"title": title, "chat_id": chat_id, **more})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["task"]
+
+
+# --- the resolved rule -----------------------------------------------------------------------
+
+
+def test_resolving_a_task_tells_its_chat_once_with_title_and_last_comment(app, receiver):
+    lead = signed_in(app, "lead", Role.LEAD)
+    agent = signed_in(app, "agent")
+    chat_id = chat_with_address(app, lead, receiver.url())
+    task = new_task(agent, chat_id, "VPN is down")
+    agent.api("POST", f"/api/tasks/{task['id']}/comments", {"body": "Rebooted the gateway"})
+    task = agent.api("GET", f"/api/tasks/{task['id']}").get_json()["task"]
+    resolve(app, agent, task)
+
+    assert drain(app) == 1
+    assert drain(app, timedelta(hours=1)) == 0  # nothing left to send, ever
+    assert len(receiver.received) == 1
+    message = receiver.messages[0]
+    assert "VPN is down" in message and "Rebooted the gateway" in message
+    [sent] = deliveries(app)
+    assert sent["status"] == "sent" and sent["attempts"] == 1 and sent["kind"] == "task.resolved"
+
+
+def test_the_message_is_in_the_teams_language(app, receiver):
+    app.config["DEFAULT_LOCALE"] = "ru"
+    lead = signed_in(app, "lead", Role.LEAD)
+    agent = signed_in(app, "agent")
+    task = new_task(agent, chat_with_address(app, lead, receiver.url("form")), "Принтер")
+    resolve(app, agent, task)
+    drain(app)
+    assert receiver.messages == ["Готово: Принтер"]
+    assert receiver.received[0]["content_type"].startswith("application/x-www-form-urlencoded")
+
+
+def test_an_unticked_tell_chat_keeps_the_chat_quiet(app, receiver):
+    lead = signed_in(app, "lead", Role.LEAD)
+    agent = signed_in(app, "agent")
+    task = new_task(agent, chat_with_address(app, lead, receiver.url()), tell_chat=False)
+    assert task["tell_chat"] is False
+    resolve(app, agent, task)
+    assert drain(app) == 0 and deliveries(app) == []
+
+
+def test_tell_chat_can_be_unticked_later_and_must_be_a_boolean(app, receiver):
+    lead = signed_in(app, "lead", Role.LEAD)
+    agent = signed_in(app, "agent")
+    task = new_task(agent, chat_with_address(app, lead, receiver.url()))
+    assert task["tell_chat"] is True
+    assert_refused(
+        app,
+        lambda: agent.api(
+            "PATCH", f"/api/tasks/{task['id']}", {"tell_chat": "no", "version": task["version"]}
+        ),
+        422,
+        "validation_failed",
+    )
+    response = agent.api(
+        "PATCH", f"/api/tasks/{task['id']}", {"tell_chat": False, "version": task["version"]}
+    )
+    task = response.get_json()["task"]
+    assert task["tell_chat"] is False
+    resolve(app, agent, task)
+    assert deliveries(app) == []
+
+
+def test_a_chat_without_an_address_is_never_sent_anything(app, receiver):
+    agent = signed_in(app, "agent")
+    task = new_task(agent, make_chat(app).id)
+    resolve(app, agent, task)
+    assert deliveries(app) == [] and receiver.received == []
+
+
+def test_each_resolve_is_one_message_and_reopening_sends_none(app, receiver):
+    lead = signed_in(app, "lead", Role.LEAD)
+    agent = signed_in(app, "agent")
+    task = resolve(app, agent, new_task(agent, chat_with_address(app, lead, receiver.url())))
+    active = status_named(app, "In progress")
+    task = agent.api(
+        "PATCH", f"/api/tasks/{task['id']}", {"status_id": active.id, "version": task["version"]}
+    ).get_json()["task"]
+    assert len(deliveries(app)) == 1
+    resolve(app, agent, task)
+    assert drain(app) == 1  # one message per chat at a time, in order
+    assert drain(app) == 1
+    assert drain(app) == 0
+    assert len(receiver.received) == 2
+
+
+def test_the_developers_chat_hears_of_every_new_task(app, receiver):
+    lead = signed_in(app, "lead", Role.LEAD)
+    agent = signed_in(app, "agent")
+    developers = chat_with_address(app, lead, receiver.url(path="/dev"), "Developers")
+    lead.api("PATCH", f"/api/chats/{developers}", {"gets_new_tasks": True})
+    source = make_chat(app, "Shop floor")
+    new_task(agent, source.id, "Scanner broken")
+    drain(app)
+    assert receiver.messages == ["New task: Scanner broken (from Shop floor)"]
+    assert receiver.received[0]["path"] == "/dev"
+
+
+# --- the sender ------------------------------------------------------------------------------
+
+
+def test_a_dead_target_is_retried_with_backoff_and_delivered_once_when_back(app, receiver):
+    lead = signed_in(app, "lead", Role.LEAD)
+    agent = signed_in(app, "agent")
+    receiver.mode = FAIL
+    resolve(app, agent, new_task(agent, chat_with_address(app, lead, receiver.url())))
+
+    assert drain(app) == 1
+    [failed] = deliveries(app)
+    assert failed["status"] == "failed" and failed["retrying"] is True
+    assert "500" in failed["error"]
+    assert drain(app) == 0  # not due before its backoff
+    assert drain(app, timedelta(seconds=6)) == 1  # the second attempt, still failing
+    second = deliveries(app)[0]
+    assert second["attempts"] == 2
+    assert second["next_attempt_at"] > failed["next_attempt_at"]  # it waits longer each time
+
+    receiver.mode = OK
+    assert drain(app, timedelta(minutes=1)) == 1
+    assert drain(app, timedelta(hours=2)) == 0
+    [sent] = deliveries(app)
+    assert sent["status"] == "sent" and sent["attempts"] == 3 and sent["error"] is None
+    assert len(receiver.received) == 1 and receiver.attempts == 3
+
+
+def test_a_message_is_given_up_after_the_last_attempt(app, receiver):
+    app.config["NOTIFY_MAX_ATTEMPTS"] = 2
+    lead = signed_in(app, "lead", Role.LEAD)
+    agent = signed_in(app, "agent")
+    receiver.mode = FAIL
+    resolve(app, agent, new_task(agent, chat_with_address(app, lead, receiver.url())))
+    drain(app)
+    drain(app, timedelta(minutes=1))
+    [given_up] = deliveries(app)
+    assert given_up["status"] == "failed" and given_up["retrying"] is False
+    assert drain(app, timedelta(days=1)) == 0
+
+
+def test_a_429_is_honoured_for_as_long_as_it_asks(app):
+    target = Receiver(RATE_LIMITED, retry_after=120).start()
+    try:
+        lead = signed_in(app, "lead", Role.LEAD)
+        agent = signed_in(app, "agent")
+        resolve(app, agent, new_task(agent, chat_with_address(app, lead, target.url())))
+        before = utcnow()
+        drain(app)
+        [waiting] = deliveries(app)
+        assert "429" in waiting["error"]
+        wait = (datetime.fromisoformat(waiting["next_attempt_at"]) - before).total_seconds()
+        assert 115 < wait < 130  # its retry_after, not the 5 s of a first backoff
+        assert drain(app, timedelta(seconds=60)) == 0
+        target.mode = OK
+        assert drain(app, timedelta(seconds=125)) == 1
+        assert len(target.received) == 1
+    finally:
+        target.stop()
+
+
+def test_a_hanging_target_holds_the_sender_no_longer_than_the_timeout(app):
+    hanging = Receiver(HANG).start()
+    fine = Receiver().start()
+    try:
+        lead = signed_in(app, "lead", Role.LEAD)
+        chats = [
+            chat_with_address(app, lead, hanging.url(), "Stuck"),
+            chat_with_address(app, lead, fine.url(), "Fine"),
+        ]
+        response = lead.api("POST", "/api/announcements", {"text": "Hi", "chat_ids": chats})
+        assert response.status_code == 202
+        started = time.monotonic()
+        assert drain(app) == 2
+        assert time.monotonic() - started < 10  # NOTIFY_TIMEOUT is 1 s
+        by_chat = {row["chat_id"]: row for row in deliveries(app)}
+        assert by_chat[chats[1]]["status"] == "sent" and fine.messages == ["Hi"]
+        assert by_chat[chats[0]]["status"] == "failed" and by_chat[chats[0]]["retrying"]
+    finally:
+        hanging.stop()
+        fine.stop()
+
+
+def test_queueing_with_the_same_key_twice_gives_one_message(app, receiver):
+    chat = make_chat(app)
+    with app.app_context():
+        row = db.session.get(Chat, chat.id)
+        row.notify_url = receiver.url()
+        first = notify.queue_to_chat(row, "Hello", "the-key", "test")
+        again = notify.queue_to_chat(row, "Hello", "the-key", "test")
+        db.session.commit()
+        assert first.id == again.id
+    drain(app)
+    drain(app, timedelta(hours=1))
+    assert receiver.messages == ["Hello"]
+
+
+def test_of_two_senders_claiming_one_row_exactly_one_wins(app, receiver):
+    chat = make_chat(app)
+    with app.app_context():
+        row = db.session.get(Chat, chat.id)
+        row.notify_url = receiver.url()
+        delivery_id = notify.queue_to_chat(row, "Hello", "k", "test").id
+        db.session.commit()
+        now = utcnow()
+        first = notify._claim(delivery_id, now)
+        second = notify._claim(delivery_id, now)
+    assert first == 1 and second is None
+    assert drain(app) == 0  # its lease keeps it from this sender too
+
+
+def test_each_status_change_is_an_event_for_the_pages(app, receiver):
+    lead = signed_in(app, "lead", Role.LEAD)
+    agent = signed_in(app, "agent")
+    receiver.mode = FAIL
+    resolve(app, agent, new_task(agent, chat_with_address(app, lead, receiver.url())))
+    drain(app)
+    receiver.mode = OK
+    drain(app, timedelta(minutes=1))
+    with app.app_context():
+        updates = db.session.scalars(
+            sa.select(TaskEvent).where(TaskEvent.kind == "delivery.updated").order_by(TaskEvent.seq)
+        ).all()
+        assert [event.data["delivery"]["status"] for event in updates] == [
+            "queued",
+            "failed",
+            "sent",
+        ]
+        # the queued one was logged with the resolve, before the resolve's own event
+        assert updates[0].seq < db.session.scalar(
+            sa.select(sa.func.max(TaskEvent.seq)).where(TaskEvent.kind == "task.status")
+        )
+
+
+# --- addresses -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "syslog://",
+        "syslog://127.0.0.1",
+        "dbus://",
+        "windows://",
+        "macosx://",
+        "file:///etc/passwd",
+        "/etc/passwd",
+        "https://example.com/hook",
+        "json://169.254.169.254/latest/meta-data",
+        "json://10.1.2.3/hook",
+        "json://localhost:6379/",
+        "mmost://192.168.0.10/token",
+        "tgram://",
+        "json://",
+        "x" * 3000,
+    ],
+)
+def test_addresses_that_touch_the_server_or_its_network_are_refused(app, url):
+    lead = signed_in(app, "lead", Role.LEAD)
+    chat = make_chat(app)
+    response = assert_refused(
+        app,
+        lambda: lead.api("PATCH", f"/api/chats/{chat.id}", {"notify_url": url}),
+        422,
+        "validation_failed",
+    )
+    assert response.get_json()["error"]["fields"]["notify_url"]
+
+
+def test_a_private_host_is_allowed_only_when_the_admin_lists_it(app, receiver):
+    lead = signed_in(app, "lead", Role.LEAD)
+    chat = make_chat(app)
+    app.config["NOTIFY_PRIVATE_HOSTS"] = ""
+    response = lead.api("PATCH", f"/api/chats/{chat.id}", {"notify_url": receiver.url()})
+    assert response.status_code == 422
+    assert "WESUP_NOTIFY_PRIVATE_HOSTS" in response.get_json()["error"]["fields"]["notify_url"]
+    app.config["NOTIFY_PRIVATE_HOSTS"] = "127.0.0.1"
+    assert (
+        lead.api("PATCH", f"/api/chats/{chat.id}", {"notify_url": receiver.url()}).status_code
+        == 200
+    )
+
+
+def test_a_queued_message_is_not_sent_to_a_host_refused_since(app, receiver):
+    lead = signed_in(app, "lead", Role.LEAD)
+    agent = signed_in(app, "agent")
+    resolve(app, agent, new_task(agent, chat_with_address(app, lead, receiver.url())))
+    app.config["NOTIFY_PRIVATE_HOSTS"] = ""
+    drain(app)
+    [refused] = deliveries(app)
+    assert refused["status"] == "failed" and refused["retrying"] is False
+    assert receiver.received == []
+
+
+def test_the_address_is_never_shown_back_in_full(app, client):
+    lead = signed_in(app, "lead", Role.LEAD)
+    chat = make_chat(app)
+    chat_json = lead.api("PATCH", f"/api/chats/{chat.id}", {"notify_url": TELEGRAM}).get_json()
+    chat_json = chat_json["chat"]
+    assert chat_json["has_notify_url"] is True
+    assert chat_json["notify_url_masked"] == "tgram://1...w/-1001234567890"
+    assert "notify_url" not in chat_json
+    pages = [
+        lead.client.get("/api/chats").get_data(as_text=True),
+        lead.client.get("/directories").get_data(as_text=True),
+        lead.client.get("/api/tasks").get_data(as_text=True),
+    ]
+    for text in pages:
+        assert TELEGRAM_TOKEN not in text
+    with app.app_context():
+        logged = db.session.scalars(sa.select(TaskEvent.data)).all()
+        assert TELEGRAM_TOKEN not in str(logged)
+        assert db.session.get(Chat, chat.id).notify_url == TELEGRAM  # kept on the server
+    cleared = lead.api("PATCH", f"/api/chats/{chat.id}", {"notify_url": ""}).get_json()["chat"]
+    assert cleared["has_notify_url"] is False and cleared["notify_url_masked"] is None
+
+
+def test_a_webhooks_secret_path_is_masked_too(app, receiver):
+    lead = signed_in(app, "lead", Role.LEAD)
+    chat = make_chat(app)
+    url = receiver.url(path="/hooks/s3cr3t-token-123")
+    masked = lead.api("PATCH", f"/api/chats/{chat.id}", {"notify_url": url}).get_json()
+    assert masked["chat"]["notify_url_masked"] == f"json://127.0.0.1:{receiver.port}/h...s/s...3"
+
+
+def test_send_test_shows_the_result(app, receiver):
+    lead = signed_in(app, "lead", Role.LEAD)
+    chat_id = chat_with_address(app, lead, receiver.url())
+    answer = lead.api("POST", f"/api/chats/{chat_id}/test").get_json()
+    assert answer == {"test": {"sent": True, "error": None}}
+    assert "WeSup test message" in receiver.messages[0]
+    receiver.mode = FAIL
+    answer = lead.api("POST", f"/api/chats/{chat_id}/test").get_json()
+    assert answer["test"]["sent"] is False and "500" in answer["test"]["error"]
+    assert deliveries(app) == []  # a test is not kept in the outbox
+    no_address = make_chat(app, "Quiet").id
+    assert lead.api("POST", f"/api/chats/{no_address}/test").status_code == 422
+
+
+# --- announcements ---------------------------------------------------------------------------
+
+
+def test_an_announcement_to_five_chats_shows_five_sent(app, receiver):
+    lead = signed_in(app, "lead", Role.LEAD)
+    chats = [
+        chat_with_address(app, lead, receiver.url(path=f"/c{n}"), f"Chat {n}") for n in range(5)
+    ]
+    make_chat(app, "No address")
+    response = lead.api("POST", "/api/announcements", {"text": "Mail is down", "chat_ids": "all"})
+    assert response.status_code == 202
+    announcement = response.get_json()["announcement"]
+    assert announcement["text"] == "Mail is down"
+    assert [
+        (d["chat_id"], d["status"], d["attempts"], d["error"]) for d in announcement["deliveries"]
+    ] == [(chat_id, "queued", 0, None) for chat_id in chats]
+    drain(app)
+    again = lead.api("GET", f"/api/announcements/{announcement['id']}").get_json()["announcement"]
+    assert [d["status"] for d in again["deliveries"]] == ["sent"] * 5
+    assert sorted(item["path"] for item in receiver.received) == [f"/c{n}" for n in range(5)]
+    listed = lead.api("GET", "/api/announcements").get_json()["announcements"]
+    assert [item["id"] for item in listed] == [announcement["id"]]
+
+
+def test_a_follow_up_goes_to_the_same_chats(app, receiver):
+    lead = signed_in(app, "lead", Role.LEAD)
+    chats = [chat_with_address(app, lead, receiver.url(), f"Chat {n}") for n in range(3)]
+    first = lead.api(
+        "POST", "/api/announcements", {"text": "Down", "chat_ids": chats[:2]}
+    ).get_json()["announcement"]
+    response = lead.api("POST", f"/api/announcements/{first['id']}/follow-up", {"text": "Fixed"})
+    assert response.status_code == 202
+    follow = response.get_json()["announcement"]
+    assert follow["follow_up_of"] == first["id"]
+    assert [d["chat_id"] for d in follow["deliveries"]] == chats[:2]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"text": "", "chat_ids": "all"},
+        {"text": "Hi", "chat_ids": []},
+        {"text": "Hi", "chat_ids": "some"},
+        {"text": "Hi", "chat_ids": [True]},
+        {"text": "Hi", "chat_ids": [99999]},
+        {"text": "Hi", "chat_ids": [2**40]},
+        {"text": "x" * 5000, "chat_ids": "all"},
+    ],
+)
+def test_a_bad_announcement_changes_nothing(app, receiver, body):
+    lead = signed_in(app, "lead", Role.LEAD)
+    chat_with_address(app, lead, receiver.url())
+    assert_refused(
+        app, lambda: lead.api("POST", "/api/announcements", body), 422, "validation_failed"
+    )
+
+
+def test_announcing_with_no_chat_that_has_an_address_is_refused(app):
+    lead = signed_in(app, "lead", Role.LEAD)
+    make_chat(app)
+    response = assert_refused(
+        app, lambda: lead.api("POST", "/api/announcements", {"text": "Hi", "chat_ids": "all"}), 422
+    )
+    assert "Directories" in response.get_json()["error"]["fields"]["chat_ids"]
+
+
+# --- who may ---------------------------------------------------------------------------------
+
+
+def test_only_leads_and_admins_set_addresses_and_announce(app, receiver):
+    lead = signed_in(app, "lead", Role.LEAD)
+    chat_id = chat_with_address(app, lead, receiver.url())
+    for role in (Role.AGENT, Role.VIEWER):
+        person = signed_in(app, f"a-{role}", role)
+        assert_refused(
+            app,
+            lambda p=person: p.api("PATCH", f"/api/chats/{chat_id}", {"notify_url": ""}),
+            403,
+        )
+        assert_refused(
+            app,
+            lambda p=person: p.api("POST", "/api/announcements", {"text": "x", "chat_ids": "all"}),
+            403,
+        )
+        assert_refused(app, lambda p=person: p.api("POST", f"/api/chats/{chat_id}/test"), 403)
+        assert person.api("GET", "/api/announcements").status_code == 403
+        assert person.client.get("/announcements").status_code == 403
+    assert receiver.received == []
+
+
+def test_the_delivery_log_is_for_admins(app, receiver):
+    lead = signed_in(app, "lead", Role.LEAD)
+    admin = signed_in(app, "admin", Role.ADMIN)
+    chat_with_address(app, lead, receiver.url())
+    lead.api("POST", "/api/announcements", {"text": "Hi", "chat_ids": "all"})
+    drain(app)
+    assert lead.api("GET", "/api/deliveries").status_code == 403
+    assert lead.client.get("/admin/deliveries").status_code == 403
+    [row] = admin.api("GET", "/api/deliveries").get_json()["deliveries"]
+    assert row["status"] == "sent" and row["body"] == "Hi"
+    page = admin.client.get("/admin/deliveries")
+    assert page.status_code == 200 and "Acme support" in page.get_data(as_text=True)
+
+
+def test_nobody_signed_out_announces(app, client):
+    response = client.post("/api/announcements", json={"text": "x", "chat_ids": "all"})
+    assert response.status_code in (400, 401)
+    assert client.get("/api/announcements").status_code == 401
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/announcements", "/api/chats/1/test", "/api/announcements/1/follow-up"]
+)
+def test_writes_without_the_csrf_token_are_refused(app, receiver, path):
+    lead = signed_in(app, "lead", Role.LEAD)
+    chat_with_address(app, lead, receiver.url())
+    response = assert_refused(
+        app,
+        lambda: lead.client.post(path, json={"text": "Hi", "chat_ids": "all"}),
+        400,
+        "csrf_failed",
+    )
+    assert response.get_json()["error"]["code"] == "csrf_failed"
+    assert receiver.received == []
+
+
+def test_the_announcements_page_lists_them_for_leads(app, receiver):
+    lead = signed_in(app, "lead", Role.LEAD)
+    chat_with_address(app, lead, receiver.url())
+    lead.api("POST", "/api/announcements", {"text": "Mail is down", "chat_ids": "all"})
+    page = lead.client.get("/announcements")
+    assert page.status_code == 200
+    assert "Mail is down" in page.get_data(as_text=True)

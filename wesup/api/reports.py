@@ -1,0 +1,46 @@
+"""Reports over JSON, CSV and XLSX: GET /api/reports and the tasks behind a number."""
+
+from __future__ import annotations
+
+from flask import Response, jsonify, request
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from wesup.api import bp
+from wesup.reports import exports, service
+
+
+@bp.get("/reports")
+def report() -> ResponseReturnValue:
+    """?from=&to= (team days), or shift= (a moment in it, or now), or start=&end= (ISO);
+    by=agent|group|chat|status; format=json (default), csv or xlsx."""
+    start, end = service.window(request.args)
+    by = service.breakdown(request.args.get("by")).value
+    chosen = exports.file_format(request.args.get("format"))
+    if chosen == "json":
+        return jsonify(service.build_report(current_user, start, end, by))
+    body, mimetype, filename = exports.download(current_user, start, end, by, chosen)
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.get("/reports/tasks")
+def report_tasks() -> ResponseReturnValue:
+    """The tasks behind one number: the period as for /api/reports, by, key (an id, none or
+    all) and metric."""
+    start, end = service.window(request.args)
+    tasks = service.report_tasks(
+        current_user,
+        start,
+        end,
+        request.args.get("by") or "agent",
+        service.key_arg(request.args.get("key")),
+        request.args.get("metric") or "",
+    )
+    return jsonify(tasks=tasks)

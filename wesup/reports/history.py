@@ -1,0 +1,275 @@
+"""A task's history as reports read it: the spans of its open life and the moments they
+count, derived from its events and kept in step with the event log.
+
+`derive` is the one definition (pure: events in, spans and marks out). `follow` re-derives
+one task inside the transaction that records its event (events.record calls it), so the
+projection is never behind the log; `rebuild` re-derives every task (the migration that
+created the tables, `flask --app wesup report-rebuild`).
+
+Each event carries the task as it was after the change, its status's category included, so
+the category *as it was at the time* is what counts: renaming or recategorizing a status
+later rewrites nothing. docs/METRICS.md says what each moment means.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from wesup.enums import TASK_KINDS, EventKind, ReportMetric, StatusCategory
+from wesup.extensions import db
+from wesup.models import Status, Task, TaskEvent, TaskMark, TaskSpan
+
+DONE = StatusCategory.DONE.value
+NEW = StatusCategory.NEW.value
+POSTPONED = StatusCategory.POSTPONED.value
+# What a person does to a task that counts as its first action, besides moving it out of a
+# `new` status (and besides creating it straight into another category).
+ACTIONS = frozenset(
+    {
+        EventKind.TASK_TAKEN.value,
+        EventKind.TASK_TRANSFERRED.value,
+        EventKind.TASK_ASSIGNED.value,
+        EventKind.TASK_COMMENTED.value,
+    }
+)
+MOVES = frozenset({EventKind.TASK_TRANSFERRED.value, EventKind.TASK_ASSIGNED.value})
+
+
+def seconds(moment: datetime) -> int:
+    """A moment as whole seconds since 1970 UTC, the projection's unit."""
+    return math.floor(moment.timestamp())
+
+
+@dataclass(frozen=True)
+class State:
+    """Where a task stood after an event: what a report's rows are keyed by."""
+
+    status_id: int | None
+    category: str
+    agent_id: int | None
+    group_id: int | None
+    chat_id: int | None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One event of a task, as much of it as the derivation reads."""
+
+    kind: str
+    at: int
+    actor_id: int | None
+    task: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Span:
+    began: int
+    ended: int
+    state: State
+
+
+@dataclass(frozen=True)
+class Mark:
+    mark: str
+    at: int
+    state: State
+    seconds: int | None = None
+
+
+def _id(entry: Any) -> int | None:
+    return entry.get("id") if isinstance(entry, Mapping) else None
+
+
+def state_of(task: Mapping[str, Any], categories: Mapping[int, str]) -> State:
+    """The state an event recorded; an old event without the category takes the status's
+    current one (what the migration did for such events)."""
+    status = task.get("status") or {}
+    status_id: int | None = status.get("id")
+    category = status.get("category") or categories.get(status_id or 0, NEW)
+    return State(
+        status_id, category, _id(task.get("agent")), _id(task.get("group")), _id(task.get("chat"))
+    )
+
+
+def derive(
+    received: int, steps: Sequence[Step], categories: Mapping[int, str] | None = None
+) -> tuple[list[Span], list[Mark]]:
+    """The spans and marks of one task received at `received`, from its events in seq order.
+
+    The state each event records holds from that event (the first one from `received`) to the
+    next; moments never go back (a later seq is never earlier) and nothing counts before the
+    task was received. Spans cover the open states only (not done), merged when nothing a
+    report keys by changed."""
+    categories = categories or {}
+    spans: list[Span] = []
+    marks: list[Mark] = []
+    before: State | None = None
+    clock = received
+    acted = False
+    for index, step in enumerate(steps):
+        clock = max(clock, step.at)
+        state = state_of(step.task, categories)
+        at = clock  # the moment of this step's change, never before receipt
+        if index == 0:
+            marks.append(Mark(ReportMetric.RECEIVED, received, state))
+            _open(spans, received, state)
+        elif state != before:
+            _close(spans, at)
+            _open(spans, at, state)
+        marks.extend(_moments(step, before, state, at, received))
+        if not acted and step.actor_id is not None and _is_action(step, before, state):
+            acted = True
+            credited = replace(state, agent_id=step.actor_id)
+            marks.append(Mark(ReportMetric.FIRST_ACTION, at, credited, at - received))
+        before = state
+    return [span for span in spans if span.ended > span.began], marks
+
+
+def _open(spans: list[Span], at: int, state: State) -> None:
+    """Start a span for an open state (a resolved task has none)."""
+    if state.category != DONE:
+        spans.append(Span(at, TaskSpan.STILL_OPEN, state))
+
+
+def _close(spans: list[Span], at: int) -> None:
+    if spans and spans[-1].ended == TaskSpan.STILL_OPEN:
+        spans[-1] = replace(spans[-1], ended=at)
+
+
+def _moments(
+    step: Step, before: State | None, after: State, at: int, received: int
+) -> Iterator[Mark]:
+    """The counted moments of one step: resolved (an entry into done), reopened (leaving
+    done), postponed (an entry into postponed), handed over / received by handover,
+    transferred and escalated (a move into a line's queue)."""
+    was = before.category if before else None
+    if after.category == DONE and was != DONE:
+        yield Mark(ReportMetric.RESOLVED, at, after, at - received)
+    if was == DONE and after.category != DONE:
+        yield Mark(ReportMetric.REOPENED, at, after)
+    if after.category == POSTPONED and was != POSTPONED:
+        yield Mark(ReportMetric.POSTPONED, at, after)
+    if before is None:
+        return
+    if step.kind == EventKind.TASK_HANDED_OVER:
+        yield Mark(ReportMetric.HANDED_OVER, at, before)
+        yield Mark(ReportMetric.RECEIVED_BY_HANDOVER, at, after)
+    elif step.kind in MOVES:
+        yield Mark(ReportMetric.TRANSFERRED, at, before)
+        if after.agent_id is None and after.group_id is not None:
+            yield Mark(ReportMetric.ESCALATED, at, before)
+
+
+def _is_action(step: Step, before: State | None, after: State) -> bool:
+    """Takes, transfers, comments on, or moves out of `new` (or creates it in another
+    category: logged straight into work)."""
+    if step.kind in ACTIONS:
+        return True
+    return after.category != NEW and (before is None or before.category == NEW)
+
+
+# --- keeping the projection in step ------------------------------------------------------------
+
+
+def follow(task_id: int) -> None:
+    """Re-derive one task's spans and marks in the current transaction (events.record calls
+    this for every task event, after adding it). A deleted task has none: reports leave it
+    out until it is restored."""
+    task = db.session.get(Task, task_id)
+    db.session.execute(sa.delete(TaskSpan).where(TaskSpan.task_id == task_id))
+    db.session.execute(sa.delete(TaskMark).where(TaskMark.task_id == task_id))
+    if task is None or task.deleted_at is not None:
+        return
+    query = (
+        sa.select(TaskEvent.kind, TaskEvent.created_at, TaskEvent.actor_id, TaskEvent.data)
+        .where(TaskEvent.task_id == task_id, TaskEvent.kind.in_(TASK_KINDS))
+        .order_by(TaskEvent.seq)
+    )
+    steps = [_step(*row) for row in db.session.execute(query)]
+    _write(task_id, *derive(seconds(task.received_at), steps))
+
+
+def rebuild(batch: int = 2000) -> int:
+    """Re-derive every task from the event log (after a restore from an old backup, or to
+    check the projection); returns how many tasks have a history. One transaction."""
+    categories = {
+        row.id: row.category for row in db.session.execute(sa.select(Status.id, Status.category))
+    }
+    db.session.execute(sa.delete(TaskSpan))
+    db.session.execute(sa.delete(TaskMark))
+    tasks = db.session.execute(
+        sa.select(Task.id, Task.received_at).where(Task.deleted_at.is_(None)).order_by(Task.id)
+    ).all()
+    count = 0
+    for start in range(0, len(tasks), batch):
+        chunk = dict(tasks[start : start + batch])
+        for task_id, steps in _steps_of(chunk):
+            _write(task_id, *derive(seconds(chunk[task_id]), steps, categories))
+            count += 1
+    db.session.commit()
+    return count
+
+
+def _steps_of(received: Mapping[int, datetime]) -> Iterable[tuple[int, list[Step]]]:
+    query = (
+        sa.select(
+            TaskEvent.task_id,
+            TaskEvent.kind,
+            TaskEvent.created_at,
+            TaskEvent.actor_id,
+            TaskEvent.data,
+        )
+        .where(TaskEvent.task_id.in_(list(received)), TaskEvent.kind.in_(TASK_KINDS))
+        .order_by(TaskEvent.task_id, TaskEvent.seq)
+    )
+    current: int | None = None
+    steps: list[Step] = []
+    for task_id, *row in db.session.execute(query):
+        if task_id != current:
+            if current is not None:
+                yield current, steps
+            current, steps = task_id, []
+        steps.append(_step(*row))
+    if current is not None:
+        yield current, steps
+
+
+def _step(kind: str, created_at: datetime, actor_id: int | None, data: Any) -> Step:
+    task = data.get("task") if isinstance(data, Mapping) else None
+    return Step(kind, seconds(created_at), actor_id, task or {})
+
+
+def _write(task_id: int, spans: list[Span], marks: list[Mark]) -> None:
+    if spans:
+        db.session.execute(
+            sa.insert(TaskSpan),
+            [
+                {"task_id": task_id, "began": span.began, "ended": span.ended, **_keys(span.state)}
+                | {"category": span.state.category}
+                for span in spans
+            ],
+        )
+    if marks:
+        db.session.execute(
+            sa.insert(TaskMark),
+            [
+                {"task_id": task_id, "at": mark.at, "mark": str(mark.mark), "seconds": mark.seconds}
+                | _keys(mark.state)
+                for mark in marks
+            ],
+        )
+
+
+def _keys(state: State) -> dict[str, int | None]:
+    return {
+        "status_id": state.status_id,
+        "agent_id": state.agent_id,
+        "group_id": state.group_id,
+        "chat_id": state.chat_id,
+    }
