@@ -9,7 +9,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from flask import Blueprint, Flask
+from flask import Flask
 
 from tests.builders import (
     assert_refused,
@@ -22,11 +22,10 @@ from tests.builders import (
     signed_in,
 )
 from tests.test_security import InlineFinder
-from wesup import apilimits, create_app, users
-from wesup.bearer import takes_token
-from wesup.enums import Role, TokenScope
+from wesup import create_app, users
+from wesup.enums import Role
 from wesup.extensions import db, socketio
-from wesup.models import ApiToken, TaskEvent, User
+from wesup.models import ApiToken, Chat, TaskEvent, User
 
 SECRET_IN_PAGE = re.compile(r'id="token-new-secret" readonly value="([^"]+)"')
 
@@ -388,52 +387,94 @@ def test_a_token_over_its_limit_gets_429_with_retry_after(app):
         assert admin.client.get("/api/chats").status_code == 200
 
 
-def announce() -> tuple[str, int]:
-    """Stands in for POST /api/announcements (another branch) in the limit's test."""
-    return "{}", 202
+def chat_with_address(app: Flask, name: str) -> int:
+    """A chat with a notification address (nothing listens there: messages stay queued)."""
+    chat = make_chat(app, name)
+    with app.app_context():
+        db.session.get(Chat, chat.id).notify_url = "json://127.0.0.1:9/hook"
+        db.session.commit()
+    return chat.id
+
+
+def test_a_bot_with_the_announce_scope_announces_and_follows_up(app):
+    admin = signed_in(app, "root", role=Role.ADMIN)
+    chat_ids = [chat_with_address(app, "Acme"), chat_with_address(app, "Globex")]
+    secret = make_token(app, admin.user, name="Status bot", scopes=("announce",))
+    bot = app.test_client()
+    response = bot.post(
+        "/api/announcements",
+        json={"text": "VPN is down", "chat_ids": "all"},
+        headers=bearer(secret),
+    )
+    assert response.status_code == 202
+    announcement = response.get_json()["announcement"]
+    assert announcement["author"]["name"] == "Status bot"
+    assert [d["chat_id"] for d in announcement["deliveries"]] == chat_ids
+    assert {d["status"] for d in announcement["deliveries"]} == {"queued"}
+    path = f"/api/announcements/{announcement['id']}"
+    assert bot.get(path, headers=bearer(secret)).status_code == 200
+    response = bot.post(f"{path}/follow-up", json={"text": "Fixed"}, headers=bearer(secret))
+    assert response.status_code == 202
+    assert response.get_json()["announcement"]["follow_up_of"] == announcement["id"]
+
+
+def test_a_bot_without_the_announce_scope_announces_nothing(app):
+    admin = signed_in(app, "root", role=Role.ADMIN)
+    chat_with_address(app, "Acme")
+    reader = make_token(app, admin.user, scopes=("tasks:read", "tasks:write"))
+    before = db_state(app)
+    response = app.test_client().post(
+        "/api/announcements", json={"text": "Hi", "chat_ids": "all"}, headers=bearer(reader)
+    )
+    assert response.status_code == 403
+    assert db_state(app) == before
+
+
+def test_a_bot_reads_incidents_and_searches_with_tasks_read(app):
+    admin = signed_in(app, "root", role=Role.ADMIN)
+    make_task(app, admin.user, "Printer jam")
+    reader = make_token(app, admin.user, scopes=("tasks:read",))
+    bot = app.test_client()
+    found = bot.get("/api/tasks/search?q=printer", headers=bearer(reader))
+    assert found.status_code == 200
+    assert [task["title"] for task in found.get_json()["tasks"]] == ["Printer jam"]
+    assert bot.get("/api/incidents", headers=bearer(reader)).status_code == 200
+    response = bot.post("/api/incidents", json={"title": "Outage"}, headers=bearer(reader))
+    assert response.status_code == 403  # incidents are written by people
 
 
 @pytest.mark.parametrize("app_config", [{"ANNOUNCE_LIMIT": "2 per hour"}])
 def test_announcements_are_limited_per_person(app):
-    app.add_url_rule(
-        "/api/test-announce", view_func=apilimits.per_announcer(announce), methods=["POST"]
-    )
+    chat_id = chat_with_address(app, "Acme")
     alice = signed_in(app, "alice", role=Role.LEAD)
     bob = signed_in(app, "bob", role=Role.LEAD)
+    body = {"text": "Hello", "chat_ids": [chat_id]}
     for _ in range(2):
-        assert alice.api("POST", "/api/test-announce").status_code == 202
-    response = alice.api("POST", "/api/test-announce")
+        assert alice.api("POST", "/api/announcements", body).status_code == 202
+    response = alice.api("POST", "/api/announcements", body)
     assert response.status_code == 429
     assert response.get_json()["error"]["code"] == "too_many_requests"
     assert 60 < int(response.headers["Retry-After"]) <= 3600
-    assert bob.api("POST", "/api/test-announce").status_code == 202
+    assert bob.api("POST", "/api/announcements", body).status_code == 202
 
 
 @pytest.mark.parametrize(
     "app_config", [{"ANNOUNCE_LIMIT": "5 per hour", "TOKEN_LIMIT": "2 per hour"}]
 )
-def test_an_announcing_route_keeps_the_per_token_limit(app):
-    """How POST /api/announcements will be limited: a route of a blueprint with the per-token
-    limit, taking `announce` tokens, with per_announcer of its own."""
-    routes = Blueprint("announce_test", __name__, url_prefix="/api/announce-test")
-    apilimits.init_blueprint(routes)
-    routes.add_url_rule(
-        "/",
-        view_func=takes_token(TokenScope.ANNOUNCE)(apilimits.per_announcer(announce_again)),
-        methods=["POST"],
-    )
-    app.register_blueprint(routes)
+def test_announcing_keeps_the_per_token_limit(app):
     admin = signed_in(app, "root", role=Role.ADMIN)
+    chat_id = chat_with_address(app, "Acme")
     secret = make_token(app, admin.user, scopes=("announce",))
     bot = app.test_client()
     statuses = [
-        bot.post("/api/announce-test/", headers=bearer(secret)).status_code for _ in range(3)
+        bot.post(
+            "/api/announcements",
+            json={"text": "Hello", "chat_ids": [chat_id]},
+            headers=bearer(secret),
+        ).status_code
+        for _ in range(3)
     ]
     assert statuses == [202, 202, 429]  # the token's 2 per hour, before the announcer's 5
-
-
-def announce_again() -> tuple[str, int]:
-    return "{}", 202
 
 
 def test_limits_are_checked_at_start_up():

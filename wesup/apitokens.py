@@ -66,6 +66,19 @@ def active_token(secret: str) -> ApiToken | None:
     return db.session.execute(query).scalar_one_or_none()
 
 
+def may(user: User, scope: TokenScope) -> bool:
+    """Whether this integration's active token carries the scope: the services' rule for a bot
+    (the route's `takes_token` already refused a token without it; this keeps the service
+    honest when it is called another way)."""
+    if not user.is_integration:
+        return False
+    query = sa.select(ApiToken.scopes).where(
+        ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)
+    )
+    scopes = db.session.execute(query).scalar_one_or_none()
+    return scopes is not None and scope.value in scopes.split()
+
+
 def mark_used(token: ApiToken) -> None:
     """Note the time of use (at most once a minute), committed at once: a read-only request
     commits nothing of its own."""

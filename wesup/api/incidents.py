@@ -7,10 +7,13 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from wesup.api import bp, json_body
+from wesup.bearer import takes_token
+from wesup.enums import TokenScope
 from wesup.incidents import service
 
 
 @bp.get("/incidents")
+@takes_token(TokenScope.TASKS_READ)
 def list_incidents() -> ResponseReturnValue:
     """The open incidents, newest first; ?resolved=1 adds the latest resolved ones."""
     found = service.open_incidents()
@@ -27,6 +30,7 @@ def create_incident() -> ResponseReturnValue:
 
 
 @bp.get("/incidents/<int:incident_id>")
+@takes_token(TokenScope.TASKS_READ)
 def get_incident(incident_id: int) -> ResponseReturnValue:
     """The incident with its linked tasks and their chats."""
     return jsonify(incident=service.get_incident(incident_id).to_dict())

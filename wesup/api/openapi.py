@@ -25,7 +25,8 @@ from flask.typing import ResponseReturnValue
 
 from wesup.api import bp
 from wesup.bearer import ANY_SCOPE, scope_of, takes_token
-from wesup.enums import EventKind, Role, StatusCategory, TokenScope
+from wesup.enums import EventKind, ReportBreakdown, ReportMetric, Role, StatusCategory, TokenScope
+from wesup.reports.service import COUNTERS
 
 Schema = dict[str, Any]
 
@@ -103,10 +104,21 @@ SCHEMAS: dict[str, Schema] = {
             "deleted": BOOLEAN,
             "version": INTEGER,
             "last_comment": nullable(TEXT),
-        }
+        },
+        {"urgent": BOOLEAN, "last_activity_at": nullable(MOMENT)},
     ),
     "StatusCategory": {"type": "string", "enum": [c.value for c in StatusCategory]},
-    "Chat": obj({"id": ID, "name": TEXT, "note": TEXT, "archived": BOOLEAN}),
+    "Chat": obj(
+        {"id": ID, "name": TEXT, "note": TEXT, "archived": BOOLEAN},
+        {
+            "has_notify_url": BOOLEAN,
+            "notify_url_masked": {
+                **nullable(TEXT),
+                "description": "the address in Apprise's privacy form; never in full",
+            },
+            "gets_new_tasks": BOOLEAN,
+        },
+    ),
     "Status": obj(
         {
             "id": ID,
@@ -176,6 +188,107 @@ SCHEMAS: dict[str, Schema] = {
         "allOf": [ref("Token"), obj({"secret": TEXT})],
         "description": "The secret appears in this answer only; keep it in the bot.",
     },
+    "Delivery": obj(
+        {
+            "id": ID,
+            "chat_id": ID,
+            "chat": TEXT,
+            "status": {"type": "string", "enum": ["queued", "sent", "failed"]},
+            "attempts": COUNT,
+            "error": nullable(TEXT),
+            "retrying": {**BOOLEAN, "description": "failed this time, another attempt planned"},
+        }
+    ),
+    "DeliveryLogEntry": {
+        "allOf": [
+            ref("Delivery"),
+            obj(
+                {
+                    "announcement_id": nullable(ID),
+                    "kind": TEXT,
+                    "body": TEXT,
+                    "next_attempt_at": nullable(MOMENT),
+                    "created_at": MOMENT,
+                    "sent_at": nullable(MOMENT),
+                }
+            ),
+        ]
+    },
+    "Announcement": obj(
+        {
+            "id": ID,
+            "text": TEXT,
+            "author": nullable(ref("Actor")),
+            "created_at": MOMENT,
+            "follow_up_of": nullable(ID),
+            "deliveries": {"type": "array", "items": ref("Delivery")},
+        }
+    ),
+    "Incident": obj(
+        {
+            "id": ID,
+            "title": TEXT,
+            "status": {"type": "string", "enum": ["open", "resolved"]},
+            "created_by": ref("Person"),
+            "created_at": MOMENT,
+            "resolved_at": nullable(MOMENT),
+            "resolved_by": nullable(ref("Person")),
+            "resolve_message": nullable(TEXT),
+            "task_ids": {"type": "array", "items": ID},
+            "tasks": {"type": "array", "items": ref("Task")},
+            "chats": {"type": "array", "items": obj({"id": ID, "name": TEXT})},
+            "open_task_count": COUNT,
+        }
+    ),
+    "ReportNumbers": {
+        "type": "object",
+        "description": "One row's numbers (docs/METRICS.md): counts, percentiles in seconds "
+        "(null where nothing was measured), seconds per status and per category.",
+        "properties": {
+            **dict.fromkeys(COUNTERS, COUNT),
+            "first_action_p50": nullable(COUNT),
+            "first_action_p90": nullable(COUNT),
+            "resolve_p50": nullable(COUNT),
+            "resolve_p90": nullable(COUNT),
+            "time_in_status": {"type": "object", "additionalProperties": COUNT},
+            "time_in_category": {"type": "object", "additionalProperties": COUNT},
+            "time_credited": COUNT,
+        },
+        "required": [*COUNTERS, "time_credited"],
+    },
+    "Report": obj(
+        {
+            "period": obj({"start": MOMENT, "end": MOMENT}),
+            "by": {"type": "string", "enum": [b.value for b in ReportBreakdown]},
+            "rows": {
+                "type": "array",
+                "items": {
+                    "allOf": [
+                        ref("ReportNumbers"),
+                        obj({"key": obj({"id": nullable(ID), "name": nullable(TEXT)})}),
+                    ]
+                },
+            },
+            "total": ref("ReportNumbers"),
+        }
+    ),
+    "SearchResult": obj(
+        {
+            "tasks": {"type": "array", "items": ref("Task")},
+            "query": TEXT,
+            "more": {**BOOLEAN, "description": "older matches were left out"},
+            "limit": COUNT,
+            "period": nullable(
+                obj(
+                    {
+                        "from": {"type": "string", "format": "date"},
+                        "to": {"type": "string", "format": "date"},
+                    }
+                )
+            ),
+            "seq": COUNT,
+        }
+    ),
     "Board": obj(
         {
             "tasks": {"type": "array", "items": ref("Task")},
@@ -226,6 +339,7 @@ NEW_TASK = obj(
         "agent_id": nullable(ID),
         "group_id": nullable(ID),
         "received_at": {"type": "string", "description": "local date-time, e.g. 2026-12-01T09:30"},
+        "urgent": BOOLEAN,
     },
 )
 TASK_CHANGE = obj(
@@ -238,6 +352,7 @@ TASK_CHANGE = obj(
         "agent_id": nullable(ID),
         "group_id": nullable(ID),
         "received_at": TEXT,
+        "urgent": BOOLEAN,
         "note": {"type": "string", "maxLength": 2_000},
     },
 )
@@ -262,7 +377,15 @@ NEW_TOKEN = obj(
     }
 )
 DIRECTORY_WRITES = {
-    "chats": obj({}, {"name": {"type": "string", "maxLength": 120}, "note": TEXT}),
+    "chats": obj(
+        {},
+        {
+            "name": {"type": "string", "maxLength": 120},
+            "note": TEXT,
+            "notify_url": {"type": "string", "description": "an Apprise URL; empty clears it"},
+            "gets_new_tasks": BOOLEAN,
+        },
+    ),
     "statuses": obj(
         {},
         {
@@ -282,6 +405,14 @@ DIRECTORY_WRITES = {
         },
     ),
 }
+CHAT_IDS = {
+    "oneOf": [
+        {"type": "array", "items": ID, "minItems": 1},
+        {"type": "string", "enum": ["all"]},
+    ]
+}
+ANNOUNCE = obj({"text": {"type": "string", "maxLength": 4_000}}, {"chat_ids": CHAT_IDS})
+TASK_IDS = {"type": "array", "items": ID, "minItems": 1}
 DIRECTORIES = {
     "chats": ("chat", "Chat"),
     "statuses": ("status", "Status"),
@@ -363,6 +494,30 @@ PERIOD = [
     flag("unassigned", "only tasks waiting in a line's queue"),
     flag("deleted", "the deleted tasks instead (leads and admins)"),
 ]
+
+
+REPORT_FILES = {
+    "text/csv": {"schema": {"type": "string"}},
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+        "schema": {"type": "string", "format": "binary"}
+    },
+}
+REPORT_PERIOD = [
+    query("from", {"type": "string", "format": "date"}, "first team day, YYYY-MM-DD"),
+    query("to", {"type": "string", "format": "date"}, "last team day, YYYY-MM-DD"),
+    query("shift", TEXT, "a moment in the shift (ISO), or `now`"),
+    query("start", TEXT, "ISO date-time; with `end`, the period [start, end)"),
+    query("end", TEXT, "ISO date-time"),
+    query("by", {"type": "string", "enum": [b.value for b in ReportBreakdown]}, "rows by"),
+]
+
+
+def with_files(operation: Schema) -> Schema:
+    """A report's 200 is JSON, or with ?format=csv|xlsx the file (an attachment)."""
+    answer = operation["responses"]["200"]
+    answer["content"] = {**answer["content"], **REPORT_FILES}
+    answer["description"] = "The report: JSON, or the CSV or XLSX file that `format` asks for"
+    return operation
 
 
 def _directory_paths() -> dict[str, Schema]:
@@ -524,6 +679,135 @@ PATHS: dict[str, Schema] = {
             "Revoke an API token (admins): its next request gets 401",
             envelope("token", ref("Token")),
             errors=(404, 409),
+        ),
+    },
+    "/api/tasks/search": {
+        "get": op(
+            "Tasks of all time whose title, description, comments or chat hold every word",
+            ref("SearchResult"),
+            params=[query("q", TEXT, "the words"), *PERIOD[2:]],
+            errors=(422,),
+        ),
+    },
+    "/api/reports": {
+        "get": with_files(
+            op(
+                "A report of a period by person, line, chat or status (docs/METRICS.md)",
+                ref("Report"),
+                params=[
+                    *REPORT_PERIOD,
+                    query("format", {"type": "string", "enum": ["json", "csv", "xlsx"]}, "json"),
+                ],
+                errors=(422,),
+            )
+        ),
+    },
+    "/api/reports/tasks": {
+        "get": op(
+            "The tasks behind one number of a report",
+            many(
+                "tasks",
+                {"allOf": [ref("Task"), obj({"seconds": nullable(COUNT)})]},
+            ),
+            params=[
+                *REPORT_PERIOD,
+                query("key", TEXT, "a row's id, `none` or `all` (the total)"),
+                query("metric", {"type": "string", "enum": [m.value for m in ReportMetric]}, ""),
+            ],
+            errors=(422,),
+        ),
+    },
+    "/api/chats/{chat_id}/test": {
+        "parameters": [_path_id("chat_id")],
+        "post": op(
+            "Send a test message to the chat's address now (leads and admins)",
+            envelope("test", obj({"sent": BOOLEAN, "error": nullable(TEXT)})),
+            errors=(404, 422),
+        ),
+    },
+    "/api/announcements": {
+        "get": op("The newest announcements", many("announcements", ref("Announcement"))),
+        "post": op(
+            "One message to the chats named, or to all: each chat's delivery is queued",
+            envelope("announcement", ref("Announcement")),
+            status=202,
+            body=ANNOUNCE,
+            errors=(422,),
+        ),
+    },
+    "/api/announcements/{announcement_id}": {
+        "parameters": [_path_id("announcement_id")],
+        "get": op(
+            "An announcement and each chat's delivery",
+            envelope("announcement", ref("Announcement")),
+            errors=(404,),
+        ),
+    },
+    "/api/announcements/{announcement_id}/follow-up": {
+        "parameters": [_path_id("announcement_id")],
+        "post": op(
+            "A follow-up to the same chats",
+            envelope("announcement", ref("Announcement")),
+            status=202,
+            body=obj({"text": {"type": "string", "maxLength": 4_000}}),
+            errors=(404, 422),
+        ),
+    },
+    "/api/deliveries": {
+        "get": op("The delivery log (admins)", many("deliveries", ref("DeliveryLogEntry"))),
+    },
+    "/api/incidents": {
+        "get": op(
+            "The open incidents, newest first",
+            many("incidents", ref("Incident")),
+            params=[flag("resolved", "the latest resolved ones too")],
+        ),
+        "post": op(
+            "Link tasks into an incident (leads and admins)",
+            envelope("incident", ref("Incident")),
+            status=201,
+            body=obj({"title": {"type": "string", "maxLength": 300}}, {"task_ids": TASK_IDS}),
+            errors=(409, 422),
+        ),
+    },
+    "/api/incidents/{incident_id}": {
+        "parameters": [_path_id("incident_id")],
+        "get": op(
+            "An incident, its tasks and chats", envelope("incident", ref("Incident")), errors=(404,)
+        ),
+    },
+    "/api/incidents/{incident_id}/tasks": {
+        "parameters": [_path_id("incident_id")],
+        "post": op(
+            "Link more tasks (409 when one is in another open incident)",
+            envelope("incident", ref("Incident")),
+            body=obj({"task_ids": TASK_IDS}),
+            errors=(404, 409, 422),
+        ),
+    },
+    "/api/incidents/{incident_id}/tasks/{task_id}": {
+        "parameters": [_path_id("incident_id"), _path_id("task_id")],
+        "delete": op(
+            "Unlink a task", envelope("incident", ref("Incident")), errors=(404, 409, 422)
+        ),
+    },
+    "/api/incidents/{incident_id}/resolve": {
+        "parameters": [_path_id("incident_id")],
+        "post": op(
+            "Resolve the incident and every linked open task; each source chat is told once",
+            envelope("incident", ref("Incident")),
+            body=obj({}, {"message": {"type": "string", "maxLength": 2_000}}),
+            errors=(404, 409, 422),
+        ),
+    },
+    "/api/incidents/{incident_id}/announce": {
+        "parameters": [_path_id("incident_id")],
+        "post": op(
+            "One announcement to the incident's chats that have an address",
+            envelope("announcement", ref("Announcement")),
+            status=202,
+            body=obj({"text": {"type": "string", "maxLength": 4_000}}),
+            errors=(404, 409, 422),
         ),
     },
     **_directory_paths(),

@@ -36,6 +36,7 @@ def list_tasks() -> ResponseReturnValue:
 
 
 @bp.get("/tasks/search")
+@takes_token(TokenScope.TASKS_READ)
 def search_tasks() -> ResponseReturnValue:
     """?q= words (each in the title, description, a comment or the chat's name, case aside),
     across all time, newest first; the All-tasks filters apply. `more` says older matches
