@@ -6,6 +6,7 @@ from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from wesup import apilimits
 from wesup.api import bp, json_body
 from wesup.bearer import takes_token
 from wesup.enums import TokenScope
@@ -58,6 +59,7 @@ def resolve_incident(incident_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/incidents/<int:incident_id>/announce")
+@apilimits.per_announcer  # an announcement like any other: WESUP_ANNOUNCE_LIMIT
 def announce(incident_id: int) -> ResponseReturnValue:
     """{"text"}: one announcement to the incident's chats that have an address; 202 with each
     chat's delivery (GET /api/announcements/<id> follows them)."""
