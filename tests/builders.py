@@ -15,6 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
 
+from wesup.apitokens import create_token as create_api_token
 from wesup.enums import Role
 from wesup.extensions import db
 from wesup.models import Chat, Group, Status, Task, TaskEvent, User
@@ -204,3 +205,22 @@ def cut(sio: Any, timeout: float = 2) -> bool:
     while sio.is_connected() and time.monotonic() < deadline:
         time.sleep(0.01)
     return not sio.is_connected()
+
+
+def make_token(
+    app: Flask,
+    admin: User,
+    name: str = "Telegram bot",
+    scopes: tuple[str, ...] = ("tasks:read", "tasks:write"),
+) -> str:
+    """An API token made by this admin through the service; returns its secret."""
+    with app.app_context():
+        made = create_api_token(
+            db.session.get(User, admin.id), {"name": name, "scopes": list(scopes)}
+        )
+        return made.secret
+
+
+def bearer(secret: str) -> dict[str, str]:
+    """The header a bot sends."""
+    return {"Authorization": f"Bearer {secret}"}

@@ -11,7 +11,9 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from wesup import (  # noqa: F401 - they register
+    apilimits,
     auth,
+    bearer,
     cli,
     errorpages,
     i18n,
@@ -55,6 +57,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)  # before csrf: its size check runs before CSRF reads a body
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()))
+    bearer.init_app(app)  # before csrf and limiter: a bot's token is known before either runs
     csrf.init_app(app)
     i18n.init_app(app)
     login_manager.init_app(app)
@@ -88,6 +91,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(incidents_bp)
     app.register_blueprint(reports_bp)
     errorpages.init_app(app)
+    apilimits.init_app(app)
     cli.init_app(app)
     app.jinja_env.globals["js_enums"] = js_enums()  # templates/_enums.html hands them to the JS
     return app

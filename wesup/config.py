@@ -47,6 +47,9 @@ class Defaults:
     # client's address; see wesup/loginlimits.py.
     LOGIN_LIMIT_PER_LOGIN = "10 per 15 minutes"
     LOGIN_LIMIT_PER_ADDRESS = "50 per 15 minutes"
+    # The JSON API (wesup/apilimits.py): requests per API token, announcements per person.
+    TOKEN_LIMIT = "120 per minute"  # noqa: S105 - a rate, not a secret
+    ANNOUNCE_LIMIT = "10 per hour"
     SHIFTS = ""  # e.g. "08:00-20:00,20:00-08:00" in the team zone; empty: one shift per day
     HANDOVER_ALERT_MINUTES = 15  # wall board: a handover nobody accepted turns red
     SQL_ECHO = False
@@ -97,6 +100,8 @@ ENV_KEYS: dict[str, Callable[[str], Any]] = {
     "SQLITE_SYNCHRONOUS": str,
     "LOGIN_LIMIT_PER_LOGIN": str,
     "LOGIN_LIMIT_PER_ADDRESS": str,
+    "TOKEN_LIMIT": str,
+    "ANNOUNCE_LIMIT": str,
     "SHIFTS": str,
     "HANDOVER_ALERT_MINUTES": int,
     "HTTPS": parse_bool,
@@ -225,6 +230,9 @@ def _configure_cookies(config: Any) -> None:
     config["REMEMBER_COOKIE_SAMESITE"] = "Lax"
     config["REMEMBER_COOKIE_SECURE"] = secure
     config["WTF_CSRF_TIME_LIMIT"] = int(lifetime.total_seconds())
+    # wesup/bearer.py runs the CSRF check itself, skipping only requests that carry an API
+    # token (no cookie plays a part in them).
+    config["WTF_CSRF_CHECK_DEFAULT"] = False
 
 
 def is_redis_url(url: str | None) -> bool:
@@ -232,11 +240,14 @@ def is_redis_url(url: str | None) -> bool:
     return (url or "").startswith(("redis://", "rediss://"))
 
 
+LIMIT_KEYS = ("LOGIN_LIMIT_PER_LOGIN", "LOGIN_LIMIT_PER_ADDRESS", "TOKEN_LIMIT", "ANNOUNCE_LIMIT")
+
+
 def configure_limiter(app: Flask) -> None:
     """Flask-Limiter's settings: counts in memory with one process, in the Redis of
     MESSAGE_QUEUE with several (they must share them); each process counts on its own while
     that Redis is unreachable rather than refusing every sign-in."""
-    for key in ("LOGIN_LIMIT_PER_LOGIN", "LOGIN_LIMIT_PER_ADDRESS"):
+    for key in LIMIT_KEYS:
         try:
             parse_many(app.config[key])
         except ValueError as exc:

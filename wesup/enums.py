@@ -33,6 +33,9 @@ class Role(enum.StrEnum):
     LEAD = "lead"
     AGENT = "agent"
     VIEWER = "viewer"
+    # Not a person: the service account an API token acts as (wesup/apitokens.py). It never
+    # signs in, works no tasks and is not listed among people; the timeline names it.
+    INTEGRATION = "integration"
 
 
 # The roles that own and work tasks (everyone but viewers): the one definition the pickers,
@@ -65,8 +68,9 @@ class EventKind(enum.StrEnum):
     out of its room when it reaches the event, wesup/relay.py). `kiosk.*` events and
     `session.ended` (a person deactivated or their password reset) are kept for the audit
     trail only, and every server process cuts the sockets they concern when it reaches them
-    in the log. A page applies every `task.*` kind the same way, so adding one here needs no
-    JavaScript. `announcement.created` carries the announcement with its deliveries, and
+    in the log; `token.*` (API tokens made and revoked) are for the audit trail alone. A page
+    applies every `task.*` kind the same way, so adding one here needs no JavaScript.
+    `announcement.created` carries the announcement with its deliveries, and
     `delivery.updated` a message to a chat whose status changed (sent, or failed with the
     error and the next attempt): the Announcements page and the delivery log follow them.
     """
@@ -106,6 +110,8 @@ class EventKind(enum.StrEnum):
     KIOSK_RENAMED = "kiosk.renamed"
     KIOSK_REVOKED = "kiosk.revoked"
     SESSION_ENDED = "session.ended"
+    TOKEN_CREATED = "token.created"  # noqa: S105 - an event's name, not a secret
+    TOKEN_REVOKED = "token.revoked"  # noqa: S105
     ANNOUNCEMENT_CREATED = "announcement.created"
     DELIVERY_UPDATED = "delivery.updated"
 
@@ -131,9 +137,9 @@ class EventKind(enum.StrEnum):
 
     @property
     def is_published(self) -> bool:
-        """Kiosk links and ended sessions are an admin's business: no page, live or on
-        replay, gets them."""
-        return not self.value.startswith(("kiosk.", "session."))
+        """Kiosk links, API tokens and ended sessions are an admin's business: no page, live
+        or on replay, gets them."""
+        return not self.value.startswith(("kiosk.", "session.", "token."))
 
 
 OWNER_KINDS = frozenset(
@@ -152,6 +158,15 @@ def directory_kind(entry: str, action: str) -> EventKind:
     """EventKind("chat.archived") from ("chat", "archived"); a typo fails here, not later.
     Entries: chat, status, group (a support line)."""
     return EventKind(f"{entry}.{action}")
+
+
+class TokenScope(enum.StrEnum):
+    """What an API token may do (wesup/apitokens.py); each /api route names the one it needs
+    (`bearer.takes_token`)."""
+
+    TASKS_READ = "tasks:read"
+    TASKS_WRITE = "tasks:write"
+    ANNOUNCE = "announce"
 
 
 @js_enum

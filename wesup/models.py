@@ -109,6 +109,11 @@ class User(UserMixin, Model):
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
 
+    @property
+    def is_integration(self) -> bool:
+        """The service account of an API token, not a person (wesup/apitokens.py)."""
+        return self.role == Role.INTEGRATION
+
     def brief(self) -> dict[str, Any]:
         return {"id": self.id, "name": self.name}
 
@@ -345,12 +350,16 @@ class TaskEvent(Model):
     actor: so.Mapped[User | None] = so.relationship(foreign_keys=[actor_id], lazy="joined")
 
     def to_message(self) -> dict[str, Any]:
-        """The shape every client receives, live or on replay."""
+        """The shape every client receives, live or on replay; an actor that is an API token's
+        integration says so (`"integration": true`), for the timeline to mark it."""
+        actor = self.actor.brief() if self.actor else None
+        if actor is not None and self.actor is not None and self.actor.is_integration:
+            actor["integration"] = True
         return {
             "seq": self.seq,
             "kind": self.kind,
             "task_id": self.task_id,
-            "actor": self.actor.brief() if self.actor else None,
+            "actor": actor,
             "at": _iso(self.created_at),
             **self.data,
         }
@@ -584,6 +593,52 @@ class KioskToken(Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class ApiToken(Model):
+    """A bot's key to the JSON API: named, limited to its scopes, revocable. It acts as its
+    own service account (`user`, role integration), so the timeline names the bot. Only the
+    secret's SHA-256 is kept; `prefix` (its first characters) tells tokens apart in lists."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = NEVER_REUSE_IDS
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(120))
+    scopes: so.Mapped[str] = so.mapped_column(sa.String(120))  # space-separated, sorted
+    prefix: so.Mapped[str] = so.mapped_column(sa.String(16))
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), unique=True)
+    created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    revoked_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+
+    user: so.Mapped[User] = so.relationship(foreign_keys=[user_id], lazy="joined")
+    created_by: so.Mapped[User | None] = so.relationship(
+        foreign_keys=[created_by_id], lazy="joined"
+    )
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    @property
+    def scope_list(self) -> list[str]:
+        return self.scopes.split()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The API's shape: never the secret, never its hash."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "scopes": self.scope_list,
+            "prefix": self.prefix,
+            "created_by": self.created_by.brief() if self.created_by else None,
+            "created_at": _iso(self.created_at),
+            "last_used_at": _iso(self.last_used_at),
+            "revoked_at": _iso(self.revoked_at),
+        }
 
 
 class Announcement(Model):

@@ -43,9 +43,9 @@ from flask import Flask, current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from wesup import events, validate
+from wesup import apitokens, events, validate
 from wesup.config import serving_async_mode
-from wesup.enums import EventKind
+from wesup.enums import EventKind, TokenScope
 from wesup.errors import Forbidden, NotFound, ValidationFailed
 from wesup.extensions import db, socketio
 from wesup.models import Announcement, Chat, Delivery, Task, User, utcnow
@@ -315,7 +315,8 @@ def send_test(actor: User, chat_id: int) -> Outcome:
 
 
 def _require_lead(actor: User) -> None:
-    if not actor.can_edit_directories:
+    """Leads and admins, and a bot whose token has the announce scope."""
+    if not actor.can_edit_directories and not apitokens.may(actor, TokenScope.ANNOUNCE):
         raise Forbidden(_("Only an admin or a lead can send messages to chats."))
 
 

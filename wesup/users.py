@@ -19,7 +19,8 @@ from wesup.errors import Forbidden, NotFound, ValidationFailed
 from wesup.extensions import db
 from wesup.models import Group, Installation, TaskEvent, User, utcnow
 
-ROLES = tuple(role.value for role in Role)
+# The roles a person may be given; an integration is an API token's account (apitokens.py).
+ROLES = tuple(role.value for role in Role if role != Role.INTEGRATION)
 PASSWORD_MIN = 8
 LOGIN_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-@")
 
@@ -30,7 +31,9 @@ def _require_admin(actor: User | None) -> None:
 
 
 def all_users() -> list[User]:
-    return list(db.session.execute(sa.select(User).order_by(sa.func.lower(User.name))).scalars())
+    """People, by name; API tokens' integration accounts are listed with their tokens."""
+    query = sa.select(User).where(User.role != Role.INTEGRATION)
+    return list(db.session.execute(query.order_by(sa.func.lower(User.name))).scalars())
 
 
 def people_who_work_tasks(*, include_inactive: bool = False) -> list[User]:
@@ -64,8 +67,9 @@ def lines_of(user: User) -> list[Group]:
 
 
 def get_user(user_id: int) -> User:
+    """A person by id; an integration account is no person (its token page manages it)."""
     user = db.session.get(User, user_id)
-    if user is None:
+    if user is None or user.is_integration:
         raise NotFound(_("No such person."))
     return user
 
@@ -244,7 +248,7 @@ def authenticate(login: str, password: str) -> User | None:
         user = db.session.execute(
             sa.select(User).where(User.login == normalize_login(login))
         ).scalar_one_or_none()
-    if user is None or not user.active:
+    if user is None or not user.active or user.is_integration:
         passwords.check_nobody(password)
         return None
     return user if user.check_password(password) else None

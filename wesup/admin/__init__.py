@@ -1,7 +1,7 @@
-"""Admin pages: people (and, later, kiosk links)."""
+"""Admin pages: people, kiosk links and API tokens."""
 
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from wesup.admin import deliveries, kiosks, views  # noqa: E402, F401
+from wesup.admin import deliveries, kiosks, tokens, views  # noqa: E402, F401

@@ -1,4 +1,9 @@
-"""The JSON API under /api: used by the pages themselves and by later integrations."""
+"""The JSON API under /api: used by the pages themselves and by bots with an API token.
+
+A signed-in person may call every route their role allows (with the X-CSRFToken header on
+unsafe ones); a token only the routes marked `@takes_token(scope)` for a scope it holds
+(wesup/bearer.py). Every route is described in wesup/api/openapi.py, served at
+/api/openapi.json; tests/test_openapi.py fails for a route left undescribed."""
 
 from __future__ import annotations
 
@@ -8,16 +13,17 @@ from flask import Blueprint, request
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from wesup import validate
+from wesup import apilimits, validate
 from wesup.errors import ServiceError
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+apilimits.init_blueprint(bp)  # TOKEN_LIMIT for every token request; 429 as JSON
 
 
 @bp.before_request
 @login_required
 def require_login() -> None:
-    """Every API call needs a signed-in session (401 JSON otherwise)."""
+    """Every API call needs a signed-in session or an API token (401 JSON otherwise)."""
 
 
 class BadRequest(ServiceError):
@@ -50,6 +56,8 @@ from wesup.api import (  # noqa: E402, F401 - routes register on bp
     directories,
     handovers,
     incidents,
+    openapi,
     reports,
     tasks,
+    tokens,
 )

@@ -7,8 +7,10 @@ from flask import jsonify
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from wesup import notify
+from wesup import apilimits, notify
 from wesup.api import bp, json_body
+from wesup.bearer import takes_token
+from wesup.enums import TokenScope
 
 
 @bp.post("/chats/<int:chat_id>/test")
@@ -19,6 +21,8 @@ def test_chat(chat_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/announcements")
+@takes_token(TokenScope.ANNOUNCE)
+@apilimits.per_announcer
 def create_announcement() -> ResponseReturnValue:
     """{"text", "chat_ids": [...] | "all"} → 202: queued; each chat's delivery follows."""
     data = json_body()
@@ -27,6 +31,8 @@ def create_announcement() -> ResponseReturnValue:
 
 
 @bp.post("/announcements/<int:announcement_id>/follow-up")
+@takes_token(TokenScope.ANNOUNCE)
+@apilimits.per_announcer
 def follow_up(announcement_id: int) -> ResponseReturnValue:
     """{"text"} to the chats of an earlier announcement → 202."""
     announcement = notify.follow_up(current_user, announcement_id, json_body().get("text"))
@@ -34,11 +40,13 @@ def follow_up(announcement_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/announcements")
+@takes_token(TokenScope.ANNOUNCE)
 def list_announcements() -> ResponseReturnValue:
     return jsonify(announcements=[item.to_dict() for item in notify.announcements(current_user)])
 
 
 @bp.get("/announcements/<int:announcement_id>")
+@takes_token(TokenScope.ANNOUNCE)
 def get_announcement(announcement_id: int) -> ResponseReturnValue:
     announcement = notify.get_announcement(current_user, announcement_id)
     return jsonify(announcement=announcement.to_dict())

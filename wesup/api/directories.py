@@ -11,7 +11,9 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from wesup.api import bp, json_body
+from wesup.bearer import takes_token
 from wesup.directories import service
+from wesup.enums import TokenScope
 
 DIRECTORIES: dict[str, dict[str, Callable[..., Any]]] = {
     "chats": {
@@ -41,6 +43,7 @@ ONE = {"chats": "chat", "statuses": "status", "groups": "group"}  # one entry's 
 
 
 @bp.get(f"/{KINDS}")
+@takes_token(TokenScope.TASKS_READ)  # a bot needs the ids of chats, statuses and lines
 def list_entries(kind: str) -> ResponseReturnValue:
     """?archived=1 includes archived entries (still shown on old tasks)."""
     entries = DIRECTORIES[kind]["list"](include_archived=request.args.get("archived") == "1")

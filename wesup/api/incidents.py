@@ -6,11 +6,15 @@ from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from wesup import apilimits
 from wesup.api import bp, json_body
+from wesup.bearer import takes_token
+from wesup.enums import TokenScope
 from wesup.incidents import service
 
 
 @bp.get("/incidents")
+@takes_token(TokenScope.TASKS_READ)
 def list_incidents() -> ResponseReturnValue:
     """The open incidents, newest first; ?resolved=1 adds the latest resolved ones."""
     found = service.open_incidents()
@@ -27,6 +31,7 @@ def create_incident() -> ResponseReturnValue:
 
 
 @bp.get("/incidents/<int:incident_id>")
+@takes_token(TokenScope.TASKS_READ)
 def get_incident(incident_id: int) -> ResponseReturnValue:
     """The incident with its linked tasks and their chats."""
     return jsonify(incident=service.get_incident(incident_id).to_dict())
@@ -54,6 +59,7 @@ def resolve_incident(incident_id: int) -> ResponseReturnValue:
 
 
 @bp.post("/incidents/<int:incident_id>/announce")
+@apilimits.per_announcer  # an announcement like any other: WESUP_ANNOUNCE_LIMIT
 def announce(incident_id: int) -> ResponseReturnValue:
     """{"text"}: one announcement to the incident's chats that have an address; 202 with each
     chat's delivery (GET /api/announcements/<id> follows them)."""

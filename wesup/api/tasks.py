@@ -8,6 +8,8 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from wesup.api import bp, id_arg, json_body
+from wesup.bearer import takes_token
+from wesup.enums import TokenScope
 from wesup.events import latest_seq
 from wesup.tasks import service
 from wesup.timeutil import parse_period
@@ -25,6 +27,7 @@ def session_info() -> ResponseReturnValue:
 
 
 @bp.get("/tasks")
+@takes_token(TokenScope.TASKS_READ)
 def list_tasks() -> ResponseReturnValue:
     """?from=&to= (team days) plus agent, status, chat, group (line) and unassigned=1 filters;
     `seq` dates the snapshot."""
@@ -33,6 +36,7 @@ def list_tasks() -> ResponseReturnValue:
 
 
 @bp.get("/tasks/search")
+@takes_token(TokenScope.TASKS_READ)
 def search_tasks() -> ResponseReturnValue:
     """?q= words (each in the title, description, a comment or the chat's name, case aside),
     across all time, newest first; the All-tasks filters apply. `more` says older matches
@@ -62,12 +66,15 @@ def my_tasks() -> ResponseReturnValue:
 
 
 @bp.post("/tasks")
+@takes_token(TokenScope.TASKS_WRITE)
 def create_task() -> ResponseReturnValue:
+    """A bot (tasks:write) names the task's `agent_id` or `group_id` and its `chat_id`."""
     task = service.create_task(current_user, json_body())
     return jsonify(task=task.to_dict()), 201
 
 
 @bp.get("/tasks/<int:task_id>")
+@takes_token(TokenScope.TASKS_READ)
 def get_task(task_id: int) -> ResponseReturnValue:
     task = service.get_task(task_id, current_user, include_deleted=True)
     return jsonify(task=task.to_dict(), timeline=service.timeline(task))
@@ -106,12 +113,14 @@ def restore_task(task_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/tasks/<int:task_id>/comments")
+@takes_token(TokenScope.TASKS_READ)
 def list_comments(task_id: int) -> ResponseReturnValue:
     task = service.get_task(task_id, current_user)
     return jsonify(comments=[comment.to_dict() for comment in service.comments(task)])
 
 
 @bp.post("/tasks/<int:task_id>/comments")
+@takes_token(TokenScope.TASKS_WRITE)
 def add_comment(task_id: int) -> ResponseReturnValue:
     comment = service.add_comment(current_user, task_id, json_body())
     return jsonify(comment=comment.to_dict()), 201

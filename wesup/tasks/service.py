@@ -47,8 +47,11 @@ def can_edit(actor: User, task: Task) -> bool:
 
 
 def can_comment(actor: User, task: Task) -> bool:
-    """Any agent, lead or admin notes on any task; editing stays with the owner and leads."""
-    return rules.can_comment(works_tasks=actor.works_tasks, deleted=task.deleted_at is not None)
+    """Any agent, lead or admin notes on any task; editing stays with the owner and leads. An
+    integration (an API token with tasks:write) adds what the chat said later."""
+    return rules.can_comment(
+        works_tasks=actor.works_tasks or actor.is_integration, deleted=task.deleted_at is not None
+    )
 
 
 def can_take(actor: User, task: Task, lines: Collection[int]) -> bool:
@@ -63,7 +66,8 @@ def can_take(actor: User, task: Task, lines: Collection[int]) -> bool:
 
 
 def _require_writer(actor: User) -> None:
-    if not actor.works_tasks:
+    """Who may log a task: people who work tasks, and integrations (a bot's API token)."""
+    if not (actor.works_tasks or actor.is_integration):
         raise Forbidden(_("Your role cannot change tasks."))
 
 
@@ -547,27 +551,32 @@ def _pick_holder(
     actor: User, data: dict[str, Any], errors: dict[str, str], task: Task | None
 ) -> Holder | None:
     """The owner and line `agent_id` / `group_id` ask for; a field left out keeps the task's
-    (a new task: the line's queue when only a line is named, else the person creating it)."""
+    (a new task: the line's queue when only a line is named, else the person creating it;
+    an integration owns no tasks, so it must name a person or a line)."""
     agent = task.agent if task else None
     group = task.group if task else None
     if "agent_id" in data:
         agent = pick_agent(data, "agent_id", errors, current=agent)
-    elif task is None and data.get("group_id") in (None, ""):
+    elif task is None and data.get("group_id") in (None, "") and not actor.is_integration:
         agent = actor
     if "group_id" in data:
         group = pick_group(data, "group_id", errors, current=group)
     if "agent_id" in errors or "group_id" in errors:
         return None
     if agent is None and group is None:
-        errors["agent_id"] = _("A task needs an owner or a line.")
+        if actor.is_integration:
+            errors["agent_id"] = _("Name the task's agent_id or group_id: a bot owns no tasks.")
+        else:
+            errors["agent_id"] = _("A task needs an owner or a line.")
         return None
     return Holder(agent, group)
 
 
 def _require_assigner(actor: User, before: Holder | None, after: Holder) -> None:
     """Leads and admins give a task to anybody and any line. An agent keeps it: they stay its
-    owner, and may put it only in a line of their own."""
-    if actor.can_edit_every_task:
+    owner, and may put it only in a line of their own. An integration hands the task it logs
+    to the person or line it names (and can move no task after that: it edits none)."""
+    if actor.can_edit_every_task or (actor.is_integration and before is None):
         return
     keeps_line = before is not None and after.group_id == before.group_id
     if after.agent_id != actor.id or not (

@@ -1,4 +1,4 @@
-// Kiosk links: the Copy button beside a new link's address (shown once, so copy it now).
+// The Copy button beside a secret shown once (a kiosk link, an API token): copy it now.
 // Its words come from the button's data-* attributes; text goes in with textContent only.
 
 const button = document.querySelector("[data-copy]");

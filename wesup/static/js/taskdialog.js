@@ -73,6 +73,8 @@ export function timelineItem(message) {
       "div",
       { class: "tl-head" },
       el("strong", {}, message.actor ? message.actor.name : "—"),
+      // an API token's bot, not a person (wesup/apitokens.py)
+      message.actor?.integration ? [" ", el("span", { class: "badge" }, t("tl_integration"))] : null,
       " ",
       el("time", { datetime: message.at }, stamp(message.at)),
     ),
