@@ -26,11 +26,14 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench/, for history
 
 from history import build, signed_in
+
+from wesup.extensions import db
 
 # where the profile's own time goes, first match wins ("~" is C code: its function's name)
 PACKAGES = (
@@ -107,20 +110,30 @@ def main() -> None:
                 seen[0] += 1
                 seen[1] += time.process_time() - started[0]
 
+        statements = [0]
+
+        def count(*_args: Any) -> None:
+            statements[0] += 1
+
+        with app.app_context():
+            engine = db.engine
+        sa.event.listen(engine, "before_cursor_execute", count)
         gc.callbacks.append(watch)
         began = time.process_time()
         for _n in range(args.writes):
             write()
         spent = time.process_time() - began
         gc.callbacks.remove(watch)
+        sa.event.remove(engine, "before_cursor_execute", count)
         in_gc = sum(seconds for _count, seconds in collections.values())
         print(
             f"gc threshold {gc.get_threshold()}: {spent / args.writes * 1000:.2f} ms CPU a write "
             f"({args.writes} writes, half of them with a PATCH), collector "
             f"{in_gc / spent * 100:.1f} % of it"
         )
-        for generation, (count, seconds) in collections.items():
-            print(f"  generation {generation}: {count} passes, {seconds * 1000:.1f} ms in all")
+        print(f"  {statements[0] / args.writes:.1f} SQL statements a write")
+        for generation, (passes, seconds) in collections.items():
+            print(f"  generation {generation}: {passes} passes, {seconds * 1000:.1f} ms in all")
         if args.profile:
             profile = cProfile.Profile()
             profile.runcall(lambda: [write() for _n in range(args.writes)])

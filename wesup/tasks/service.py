@@ -267,13 +267,16 @@ def timeline(task: Task) -> list[dict[str, Any]]:
 
 def default_status() -> Status | None:
     """The first status of category `new`: what a quick-added task starts with."""
-    query = (
+    return db.session.execute(_default_status_query()).scalar_one_or_none()
+
+
+def _default_status_query() -> sa.Select[Status]:
+    return (
         sa.select(Status)
         .where(Status.category == StatusCategory.NEW, Status.archived_at.is_(None))
         .order_by(Status.position, Status.id)
         .limit(1)
     )
-    return db.session.execute(query).scalar_one_or_none()
 
 
 # --- validation ----------------------------------------------------------------------------
@@ -302,16 +305,15 @@ def _pick_status(status_id: int, current: Status | None, errors: dict[str, str])
 
 
 def _starting_status() -> Status | None:
-    """The default status, held like a picked one. Should a lead archive or remove it at this
-    very moment, the next status of category `new` is taken."""
-    for _attempt in range(3):
-        status = default_status()
-        if status is None:
-            return None
-        held = locks.hold(Status, status.id, to_change=False)
-        if held is not None and held.archived_at is None:
-            return held
-    return None
+    """The default status, found and held like a picked one in one query (a quick add is the
+    hottest write). Should a lead archive or remove it at this very moment, PostgreSQL waits,
+    re-checks the row against the WHERE clause and takes the next status of category `new`;
+    SQLite has taken the write lock first (locks.begin_write), so nothing can change it."""
+    locks.begin_write()
+    query = _default_status_query().with_for_update(read=True, key_share=True)  # locks.TO_USE
+    return db.session.execute(
+        query, execution_options={"populate_existing": True}
+    ).scalar_one_or_none()
 
 
 def _parse_received_at(data: dict[str, Any], errors: dict[str, str]) -> datetime | None:
