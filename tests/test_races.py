@@ -179,6 +179,7 @@ def test_without_the_locks_the_database_still_refuses_and_the_answer_is_409(
         return check_received_at(*args)
 
     monkeypatch.setattr(locks, "hold", lambda model, row_id, **_: db.session.get(model, row_id))
+    monkeypatch.setattr(locks, "begin_write", lambda: None)  # the quick add's default status
     monkeypatch.setattr(tasks_service, "_parse_received_at", removed_meanwhile)
     without_the_chat = db_state(app)
     without_the_chat["chats"] = [row for row in without_the_chat["chats"] if row[0] != chat.id]

@@ -234,6 +234,14 @@ class Task(Model):
     __tablename__ = "tasks"
     __table_args__ = (
         sa.CheckConstraint("agent_id IS NOT NULL OR group_id IS NOT NULL", name="owner_or_line"),
+        # The live pages ask for open tasks and tasks resolved since a moment, each with
+        # resolved_at beside what narrows it, so that years of resolved tasks are never
+        # walked (docs/PERFORMANCE.md, "Live pages and a long history"): a person's or a
+        # line's (My tasks, the queues, the handover sheet), everybody's (the wall board)
+        # and a period's (All tasks: received_at is checked in the index, not the row).
+        sa.Index("ix_tasks_agent_id_resolved_at", "agent_id", "resolved_at"),
+        sa.Index("ix_tasks_group_id_resolved_at", "group_id", "resolved_at"),
+        sa.Index("ix_tasks_resolved_at_received_at", "resolved_at", "received_at"),
         NEVER_REUSE_IDS,
     )
 
@@ -242,10 +250,10 @@ class Task(Model):
     description: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     chat_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("chats.id"))
     status_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("statuses.id"))
-    agent_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
-    group_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("groups.id"), index=True)
+    agent_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+    group_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("groups.id"))
     received_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, index=True)
-    resolved_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime, index=True)
+    resolved_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     updated_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     deleted_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)

@@ -139,15 +139,27 @@ class TaskFilter:
 def tasks_in_period(period: Period, task_filter: TaskFilter | None = None) -> list[Task]:
     """Tasks open at any moment of the period (rules.in_period, said here in SQL): received
     before it ends, not resolved before it starts. Yesterday's unresolved tasks therefore stay
-    on today's board."""
+    on today's board.
+
+    Asked as two searches, the tasks still open and those resolved since the period began,
+    each along the index on (resolved_at, received_at), whatever the history: with one `OR`,
+    SQLite walked the received_at index through every task received before the period's end
+    (docs/PERFORMANCE.md). The second is ordered by resolved_at so that SQLite, which keeps
+    no statistics, prefers that index to received_at's (tests/test_query_plans.py)."""
     task_filter = task_filter or TaskFilter()
-    query = (
-        sa.select(Task)
-        .where(Task.received_at < period.end)
-        .where(sa.or_(Task.resolved_at.is_(None), Task.resolved_at >= period.start))
+    query = task_filter.applied_to(sa.select(Task).where(Task.received_at < period.end))
+    still_open = query.where(Task.resolved_at.is_(None)).order_by(Task.received_at, Task.id)
+    resolved = query.where(Task.resolved_at >= period.start).order_by(Task.resolved_at)
+    found = [*db.session.scalars(still_open), *db.session.scalars(resolved)]
+    # OPEN_ORDER (rules.board_order): open urgent tasks first, then by arrival
+    return sorted(
+        found,
+        key=lambda task: (
+            0 if task.urgent and task.resolved_at is None else 1,
+            task.received_at,
+            task.id,
+        ),
     )
-    query = task_filter.applied_to(query)
-    return list(db.session.execute(query.order_by(*OPEN_ORDER)).scalars())
 
 
 def open_tasks(agent_id: int | None = None) -> list[Task]:
@@ -401,25 +413,27 @@ def timeline(task: Task) -> list[dict[str, Any]]:
 
 def default_status() -> Status | None:
     """The first status of category `new`: what a quick-added task starts with."""
-    query = (
+    return db.session.execute(_default_status_query()).scalar_one_or_none()
+
+
+def _default_status_query() -> sa.Select[Status]:
+    return _first_status_query(StatusCategory.NEW)
+
+
+def _first_status_query(category: StatusCategory) -> sa.Select[Status]:
+    """The first active status of a category by position."""
+    return (
         sa.select(Status)
-        .where(Status.category == StatusCategory.NEW, Status.archived_at.is_(None))
+        .where(Status.category == category, Status.archived_at.is_(None))
         .order_by(Status.position, Status.id)
         .limit(1)
     )
-    return db.session.execute(query).scalar_one_or_none()
 
 
 def first_done_status() -> Status | None:
     """The first active status of category `done` by position: where a resolved incident
     moves its tasks."""
-    query = (
-        sa.select(Status)
-        .where(Status.category == StatusCategory.DONE, Status.archived_at.is_(None))
-        .order_by(Status.position, Status.id)
-        .limit(1)
-    )
-    return db.session.execute(query).scalar_one_or_none()
+    return db.session.execute(_first_status_query(StatusCategory.DONE)).scalar_one_or_none()
 
 
 # --- validation ----------------------------------------------------------------------------
@@ -448,16 +462,15 @@ def _pick_status(status_id: int, current: Status | None, errors: dict[str, str])
 
 
 def _starting_status() -> Status | None:
-    """The default status, held like a picked one. Should a lead archive or remove it at this
-    very moment, the next status of category `new` is taken."""
-    for _attempt in range(3):
-        status = default_status()
-        if status is None:
-            return None
-        held = locks.hold(Status, status.id, to_change=False)
-        if held is not None and held.archived_at is None:
-            return held
-    return None
+    """The default status, found and held like a picked one in one query (a quick add is the
+    hottest write). Should a lead archive or remove it at this very moment, PostgreSQL waits,
+    re-checks the row against the WHERE clause and takes the next status of category `new`;
+    SQLite has taken the write lock first (locks.begin_write), so nothing can change it."""
+    locks.begin_write()
+    query = _default_status_query().with_for_update(read=True, key_share=True)  # locks.TO_USE
+    return db.session.execute(
+        query, execution_options={"populate_existing": True}
+    ).scalar_one_or_none()
 
 
 def _parse_received_at(data: dict[str, Any], errors: dict[str, str]) -> datetime | None:
