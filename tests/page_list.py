@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from flask import Flask
 
-# Rules that never render a page of their own: JSON, files, the language and sign-out posts.
-NOT_PAGES = ("api.", "static", "vendor.")
+# Rules that never render a page of their own: JSON, files, the language and sign-out posts,
+# and the part of the report page that the page fetches again on live events.
+NOT_PAGES = ("api.", "static", "vendor.", "reports.report_part")
 
 
 def page_paths(app: Flask) -> list[str]:
