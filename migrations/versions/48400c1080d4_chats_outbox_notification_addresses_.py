@@ -77,13 +77,16 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_deliveries_created_at'), ['created_at'], unique=False)
         batch_op.create_index('ix_deliveries_due', ['status', 'next_attempt_at'], unique=False)
 
-    with op.batch_alter_table('chats', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('notify_url', sa.Text(), nullable=True))
-        batch_op.add_column(sa.Column('notify_url_masked', sa.Text(), nullable=True))
-        batch_op.add_column(sa.Column('gets_new_tasks', sa.Boolean(), server_default=sa.false(), nullable=False))
-
-    with op.batch_alter_table('tasks', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('tell_chat', sa.Boolean(), server_default=sa.true(), nullable=False))
+    # Plain ADD COLUMN (SQLite allows it with a default): rebuilding chats would reset its
+    # AUTOINCREMENT counter to the highest id left, and a removed chat's id would come back.
+    op.add_column('chats', sa.Column('notify_url', sa.Text(), nullable=True))
+    op.add_column('chats', sa.Column('notify_url_masked', sa.Text(), nullable=True))
+    op.add_column(
+        'chats', sa.Column('gets_new_tasks', sa.Boolean(), server_default=sa.false(), nullable=False)
+    )
+    op.add_column(
+        'tasks', sa.Column('tell_chat', sa.Boolean(), server_default=sa.true(), nullable=False)
+    )
 
     # ### end Alembic commands ###
 
