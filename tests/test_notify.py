@@ -265,6 +265,24 @@ def test_a_retry_after_given_as_a_date_is_honoured(app):
         target.stop()
 
 
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        ("7", 7.0),
+        (" 2.5 ", 2.5),
+        ("Wed, 02 Dec 2026 00:01:30 GMT", 90.0),
+        ("Tue, 01 Dec 2026 23:00:00 GMT", 0.0),  # a date gone by: no wait of its own
+        ("soon", None),
+        ("nan", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_a_retry_after_header_reads_as_seconds(app_config, header, seconds):
+    now = datetime(2026, 12, 2, 0, 0, tzinfo=UTC)
+    assert notify._seconds_to_wait(header, now) == seconds
+
+
 def test_a_reply_outside_a_send_is_nobody_elses_retry_after(app, receiver):
     """Only the thread sending a message keeps its answer, and only for that send."""
     limited = Receiver(RATE_LIMITED_BARE, retry_after=600).start()

@@ -335,8 +335,6 @@ def _send_now(url: str, body: str, timeout: float) -> Outcome:
         in_body = RETRY_AFTER.search(everything)
         asked = [wait for wait in (header, in_body and float(in_body.group(1))) if wait]
         retry_after = max(asked) if asked else float(RATE_LIMITED_SECONDS)
-    elif reply.status == 503 and header is not None:
-        retry_after = header  # a service down for maintenance may say when it is back
     return Outcome(False, error, retry_after)
 
 
