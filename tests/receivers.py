@@ -1,6 +1,7 @@
 """A chat service on 127.0.0.1 for the notification tests and the benchmark: an HTTP server in
 a thread that records what Apprise's json:// and form:// send, and that can be told to fail
-(500), to rate-limit (429 with Retry-After) or to hang. Nothing leaves the machine."""
+(500), to rate-limit (429 with Retry-After, and Telegram's retry_after in the body or no
+body at all) or to hang. Nothing leaves the machine."""
 
 from __future__ import annotations
 
@@ -12,12 +13,13 @@ from typing import Any
 from urllib.parse import parse_qs
 
 OK, FAIL, RATE_LIMITED, HANG = "ok", "fail", "rate_limited", "hang"
+RATE_LIMITED_BARE = "rate_limited_bare"  # 429 with a Retry-After header and no body
 
 
 class Receiver:
     """One local webhook. `mode` says how it answers; `received` is what reached it."""
 
-    def __init__(self, mode: str = OK, retry_after: int = 120) -> None:
+    def __init__(self, mode: str = OK, retry_after: int | str = 120) -> None:
         self.mode = mode
         self.retry_after = retry_after
         self.received: list[dict[str, Any]] = []
@@ -35,6 +37,9 @@ class Receiver:
                     return  # no answer at all
                 if receiver.mode == FAIL:
                     self._answer(500, b'{"error": "down"}')
+                    return
+                if receiver.mode == RATE_LIMITED_BARE:
+                    self._answer(429, b"", {"Retry-After": str(receiver.retry_after)})
                     return
                 if receiver.mode == RATE_LIMITED:
                     body = json.dumps(

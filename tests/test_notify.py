@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from typing import Any
 
 import pytest
+import requests
 import sqlalchemy as sa
 
 from tests.builders import assert_refused, make_chat, signed_in, status_named
-from tests.receivers import FAIL, HANG, OK, RATE_LIMITED, Receiver
+from tests.receivers import FAIL, HANG, OK, RATE_LIMITED, RATE_LIMITED_BARE, Receiver
 from wesup import notify
 from wesup.enums import Role
 from wesup.extensions import db
@@ -210,17 +212,23 @@ def test_a_message_is_given_up_after_the_last_attempt(app, receiver):
     assert drain(app, timedelta(days=1)) == 0
 
 
+def first_attempt(app, target: Receiver) -> tuple[dict[str, Any], float]:
+    """A resolved task's message to `target`, tried once: the delivery, and how many seconds
+    after the attempt its next one is planned."""
+    lead = signed_in(app, "lead", Role.LEAD)
+    agent = signed_in(app, "agent")
+    resolve(app, agent, new_task(agent, chat_with_address(app, lead, target.url())))
+    before = utcnow()
+    drain(app)
+    [waiting] = deliveries(app)
+    return waiting, (datetime.fromisoformat(waiting["next_attempt_at"]) - before).total_seconds()
+
+
 def test_a_429_is_honoured_for_as_long_as_it_asks(app):
     target = Receiver(RATE_LIMITED, retry_after=120).start()
     try:
-        lead = signed_in(app, "lead", Role.LEAD)
-        agent = signed_in(app, "agent")
-        resolve(app, agent, new_task(agent, chat_with_address(app, lead, target.url())))
-        before = utcnow()
-        drain(app)
-        [waiting] = deliveries(app)
+        waiting, wait = first_attempt(app, target)
         assert "429" in waiting["error"]
-        wait = (datetime.fromisoformat(waiting["next_attempt_at"]) - before).total_seconds()
         assert 115 < wait < 130  # its retry_after, not the 5 s of a first backoff
         assert drain(app, timedelta(seconds=60)) == 0
         target.mode = OK
@@ -228,6 +236,70 @@ def test_a_429_is_honoured_for_as_long_as_it_asks(app):
         assert len(target.received) == 1
     finally:
         target.stop()
+
+
+def test_a_429s_retry_after_header_is_honoured_without_a_body(app):
+    """Apprise keeps the HTTP answer to itself: the header is read from requests' reply."""
+    target = Receiver(RATE_LIMITED_BARE, retry_after=7).start()
+    try:
+        waiting, wait = first_attempt(app, target)
+        assert waiting["status"] == "failed" and waiting["retrying"] and target.attempts == 1
+        assert 7 <= wait < 15  # the header's 7 s, not the 60 s of a 429 that says nothing
+        assert drain(app, timedelta(seconds=6)) == 0
+        target.mode = OK
+        assert drain(app, timedelta(seconds=8)) == 1
+        assert drain(app, timedelta(minutes=5)) == 0
+        assert len(target.received) == 1
+        assert deliveries(app)[0]["status"] == "sent"
+    finally:
+        target.stop()
+
+
+def test_a_retry_after_given_as_a_date_is_honoured(app):
+    when = format_datetime(datetime.now(UTC) + timedelta(seconds=90), usegmt=True)
+    target = Receiver(RATE_LIMITED_BARE, retry_after=when).start()
+    try:
+        _waiting, wait = first_attempt(app, target)
+        assert 85 <= wait <= 95
+    finally:
+        target.stop()
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        ("7", 7.0),
+        (" 2.5 ", 2.5),
+        ("Wed, 02 Dec 2026 00:01:30 GMT", 90.0),
+        ("Tue, 01 Dec 2026 23:00:00 GMT", 0.0),  # a date gone by: no wait of its own
+        ("soon", None),
+        ("nan", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_a_retry_after_header_reads_as_seconds(app_config, header, seconds):
+    now = datetime(2026, 12, 2, 0, 0, tzinfo=UTC)
+    assert notify._seconds_to_wait(header, now) == seconds
+
+
+def test_a_reply_outside_a_send_is_nobody_elses_retry_after(app, receiver):
+    """Only the thread sending a message keeps its answer, and only for that send."""
+    limited = Receiver(RATE_LIMITED_BARE, retry_after=600).start()
+    try:
+        requests.post(limited.url("http"), json={}, timeout=5)  # no send listening: ignored
+        lead = signed_in(app, "lead", Role.LEAD)
+        agent = signed_in(app, "agent")
+        chat_id = chat_with_address(app, lead, receiver.url())
+        receiver.mode = FAIL
+        resolve(app, agent, new_task(agent, chat_id))
+        before = utcnow()
+        drain(app)
+        [failed] = deliveries(app)
+        wait = (datetime.fromisoformat(failed["next_attempt_at"]) - before).total_seconds()
+        assert wait < 60  # the first backoff, not the 600 s of the other reply
+    finally:
+        limited.stop()
 
 
 def test_a_hanging_target_holds_the_sender_no_longer_than_the_timeout(app):

@@ -98,7 +98,7 @@ def test_an_unknown_event_kind_is_refused_before_it_is_written(app):
         events.record("task.teleported", None)  # type: ignore[arg-type]
 
 
-def test_task_kinds_are_published_and_kiosk_session_and_token_kinds_are_not():
+def test_task_kinds_are_published_and_kiosk_session_token_and_shift_kinds_are_not():
     assert all(kind.is_published for kind in EventKind if kind.is_task)
     assert {kind for kind in EventKind if not kind.is_published} == {
         EventKind.KIOSK_CREATED,
@@ -107,6 +107,7 @@ def test_task_kinds_are_published_and_kiosk_session_and_token_kinds_are_not():
         EventKind.SESSION_ENDED,
         EventKind.TOKEN_CREATED,
         EventKind.TOKEN_REVOKED,
+        EventKind.SHIFT_POSTED,
     }
 
 

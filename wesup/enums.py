@@ -73,6 +73,8 @@ class EventKind(enum.StrEnum):
     `announcement.created` carries the announcement with its deliveries, and
     `delivery.updated` a message to a chat whose status changed (sent, or failed with the
     error and the next attempt): the Announcements page and the delivery log follow them.
+    `shift.posted` (a person's shift report queued to a chat) is for the audit trail alone;
+    its delivery's own `delivery.updated` goes out with it.
     """
 
     TASK_CREATED = "task.created"
@@ -114,6 +116,7 @@ class EventKind(enum.StrEnum):
     TOKEN_REVOKED = "token.revoked"  # noqa: S105
     ANNOUNCEMENT_CREATED = "announcement.created"
     DELIVERY_UPDATED = "delivery.updated"
+    SHIFT_POSTED = "shift.posted"
 
     @property
     def is_task(self) -> bool:
@@ -137,9 +140,9 @@ class EventKind(enum.StrEnum):
 
     @property
     def is_published(self) -> bool:
-        """Kiosk links, API tokens and ended sessions are an admin's business: no page, live
-        or on replay, gets them."""
-        return not self.value.startswith(("kiosk.", "session.", "token."))
+        """Kiosk links, API tokens, ended sessions and posted shift reports are for the audit
+        trail: no page, live or on replay, gets them."""
+        return not self.value.startswith(("kiosk.", "session.", "token.", "shift."))
 
 
 OWNER_KINDS = frozenset(

@@ -10,7 +10,9 @@ that are due. That task claims a row with one conditional UPDATE (`_claim`: its 
 goes up and its next attempt moves a lease into the future), so of several processes one
 sends it; the send runs off the event loop with a timeout, so a chat that hangs holds one
 sender for at most NOTIFY_TIMEOUT seconds and never a page or a task write. A failure is
-retried with exponential backoff (a 429's retry-after honoured) up to NOTIFY_MAX_ATTEMPTS.
+retried with exponential backoff up to NOTIFY_MAX_ATTEMPTS; a 429's wait (its Retry-After
+header, seconds or a date, or the retry_after of its body) is honoured: the next attempt is
+no sooner.
 The rows outlive the process: what was queued before a restart goes out after it, once (a
 process killed in the middle of a send may send that one message again when its lease ends:
 the target gave no answer, so nobody knows whether it arrived).
@@ -24,6 +26,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import logging
+import math
 import re
 import socket
 import threading
@@ -31,11 +34,13 @@ import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import apprise
+import requests
 import sqlalchemy as sa
 from apprise.logger import LOGGER_NAME as APPRISE_LOGGER
 from apprise.manager_plugins import NotificationManager
@@ -214,7 +219,76 @@ def _load_apprise_plugins() -> None:
         NotificationManager().load_modules()
 
 
+@dataclass
+class _Reply:
+    """The last HTTP answer a sending thread got: its status and Retry-After header."""
+
+    status: int | None = None
+    retry_after: str | None = None
+
+
+class _RepliesPerThread:
+    """Apprise's plugins keep the HTTP answer to themselves, and a 429 says how long to wait
+    in its Retry-After header (Telegram also says it in the body, which Apprise logs). This
+    watches requests' `Session.send` for the threads that are sending a message, each seeing
+    its own send's answer only (keyed like _ApprisePerThread, for the same reason)."""
+
+    def __init__(self) -> None:
+        self._replies: dict[int, _Reply] = {}
+
+    def listen(self) -> None:
+        _watch_requests(self.seen)
+        self._replies[threading.get_ident()] = _Reply()
+
+    def take(self) -> _Reply:
+        return self._replies.pop(threading.get_ident(), _Reply())
+
+    def seen(self, response: requests.Response) -> None:
+        reply = self._replies.get(threading.get_ident())
+        if reply is not None:
+            reply.status = response.status_code
+            reply.retry_after = response.headers.get("Retry-After")
+
+
+@functools.cache
+def _watch_requests(seen: Callable[[requests.Response], None]) -> None:
+    """Wrap requests' Session.send once, on the first send: every answer is shown to `seen`,
+    which keeps it only for a thread that is sending a message."""
+    original = requests.Session.send
+
+    def send(
+        session: requests.Session, request: requests.PreparedRequest, **kwargs: Any
+    ) -> requests.Response:
+        response = original(session, request, **kwargs)
+        seen(response)
+        return response
+
+    requests.Session.send = send  # type: ignore[method-assign,assignment]
+
+
+def _seconds_to_wait(header: str | None, now: datetime) -> float | None:
+    """A Retry-After header in seconds: a number of seconds, or an HTTP date; None when it is
+    missing or unreadable."""
+    if not header:
+        return None
+    header = header.strip()
+    try:
+        seconds = float(header)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(header)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - now).total_seconds()
+    if not math.isfinite(seconds):
+        return None
+    return max(seconds, 0.0)
+
+
 _APPRISE_LOG = _ApprisePerThread()
+_REPLIES = _RepliesPerThread()
 _apprise_logger = logging.getLogger(APPRISE_LOGGER)
 _apprise_logger.addHandler(_APPRISE_LOG)
 _apprise_logger.setLevel(logging.DEBUG)  # the body of a 429 (its retry_after) is a debug line
@@ -239,22 +313,28 @@ def _send_now(url: str, body: str, timeout: float) -> Outcome:
     plugin.socket_connect_timeout = timeout
     plugin.socket_read_timeout = timeout
     _APPRISE_LOG.listen()
+    _REPLIES.listen()
     try:
         sent = bool(plugin.notify(body=body, title=""))
     except Exception as exc:  # a plugin's own bug must not end the sender
         _APPRISE_LOG.take()
+        _REPLIES.take()
         return Outcome(False, _redact(f"{type(exc).__name__}: {exc}", url))
     lines = _APPRISE_LOG.take()
+    reply = _REPLIES.take()
     if sent:
         return Outcome(True)
     warnings = [r.getMessage() for r in lines if r.levelno >= logging.WARNING]
     everything = " ".join(r.getMessage() for r in lines)
     error = _redact(" ".join(warnings)[:500], url) or None
     status = HTTP_STATUS.search(" ".join(warnings))
+    header = _seconds_to_wait(reply.retry_after, datetime.now(UTC))
     retry_after = None
-    if status and status.group(1) == "429":
-        wait = RETRY_AFTER.search(everything)
-        retry_after = float(wait.group(1)) if wait else float(RATE_LIMITED_SECONDS)
+    if reply.status == 429 or (status and status.group(1) == "429"):
+        # the longest wait either the header or the body asks for
+        in_body = RETRY_AFTER.search(everything)
+        asked = [wait for wait in (header, in_body and float(in_body.group(1))) if wait]
+        retry_after = max(asked) if asked else float(RATE_LIMITED_SECONDS)
     return Outcome(False, error, retry_after)
 
 

@@ -725,6 +725,15 @@ PATHS: dict[str, Schema] = {
             errors=(404, 422),
         ),
     },
+    "/api/reports/my-shift/post": {
+        "post": op(
+            "Post the caller's My shift text to a chat with an address (once per shift and chat)",
+            envelope("delivery", ref("DeliveryLogEntry")),
+            status=202,
+            body=obj({"chat_id": ID}),
+            errors=(422,),
+        ),
+    },
     "/api/announcements": {
         "get": op("The newest announcements", many("announcements", ref("Announcement"))),
         "post": op(

@@ -6,8 +6,8 @@ from flask import Response, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from wesup.api import bp
-from wesup.reports import exports, service
+from wesup.api import bp, json_body
+from wesup.reports import exports, myshift, service
 
 
 @bp.get("/reports")
@@ -44,3 +44,11 @@ def report_tasks() -> ResponseReturnValue:
         request.args.get("metric") or "",
     )
     return jsonify(tasks=tasks)
+
+
+@bp.post("/reports/my-shift/post")
+def post_my_shift() -> ResponseReturnValue:
+    """{"chat_id"} → 202: the caller's My shift text is queued for that chat (once per shift
+    and chat); {"delivery": …} follows its status."""
+    delivery = myshift.post_to_chat(current_user, json_body().get("chat_id"))
+    return jsonify(delivery=delivery.to_dict()), 202

@@ -10,10 +10,12 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from wesup import events, notify, validate
 from wesup.enums import OWNER_KINDS, EventKind
+from wesup.errors import Forbidden, ValidationFailed
 from wesup.extensions import db
 from wesup.i18n import team_time
-from wesup.models import Task, TaskEvent, User
+from wesup.models import Chat, Delivery, Task, TaskEvent, User
 from wesup.tasks.service import closed_this_shift, open_tasks
 from wesup.timeutil import Shift, current_shift
 
@@ -142,3 +144,51 @@ def my_shift(person: User, shift: Shift | None = None) -> MyShift:
         ],
         still_open=open_tasks(person.id),
     )
+
+
+def _posted_key(person: User, shift: Shift) -> str:
+    """The idempotency key of one shift's report to chats: one message per chat and shift,
+    however often the button is pressed."""
+    return f"shift:{person.id}:{shift.start.isoformat()}:chat:"
+
+
+def post_to_chat(actor: User, chat_id: Any) -> Delivery:
+    """Post the actor's My shift text (exactly the Copy text) to a chat with an address,
+    through the outbox. People who work tasks post their own shift; viewers have none. A
+    second press for the same chat in the same shift gives the message already queued."""
+    if not actor.works_tasks:
+        raise Forbidden(_("Only people who work tasks have a shift report to post."))
+    if (
+        not isinstance(chat_id, int)
+        or isinstance(chat_id, bool)
+        or not validate.in_int_range(chat_id)
+    ):
+        raise ValidationFailed(
+            _("The shift report was not posted."), {"chat_id": _("Choose a chat.")}
+        )
+    chat = db.session.get(Chat, chat_id)
+    if chat is None or not chat.notify_url or chat.archived_at is not None:
+        raise ValidationFailed(
+            _("The shift report was not posted."),
+            {"chat_id": _("Choose chats that have an address.")},
+        )
+    report = my_shift(actor)
+    key = _posted_key(actor, report.shift) + str(chat.id)
+    already = db.session.execute(
+        sa.select(Delivery).where(Delivery.idempotency_key == key)
+    ).scalar_one_or_none()
+    if already is not None:
+        return already
+    delivery = notify.queue_to_chat(chat, report.text(), key, kind="shift.report")
+    event = events.record(
+        EventKind.SHIFT_POSTED, actor, agent_id=actor.id, delivery=delivery.to_dict()
+    )
+    events.publish(event)
+    return delivery
+
+
+def posted_this_shift(person: User, shift: Shift) -> list[Delivery]:
+    """The person's shift reports posted to chats this shift, with each one's status."""
+    prefix = _posted_key(person, shift)
+    query = sa.select(Delivery).where(Delivery.idempotency_key.startswith(prefix, autoescape=True))
+    return list(db.session.execute(query.order_by(Delivery.id)).unique().scalars())

@@ -8,19 +8,20 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from wesup import events
+from wesup import events, notify
 from wesup.directories import service as directories
+from wesup.errors import ValidationFailed
 from wesup.i18n import day_label, team_time
 from wesup.models import utcnow
 from wesup.periodnav import choose_period, period_links, shift_links, shift_param
 from wesup.reports import charts, service
-from wesup.reports.myshift import my_shift
+from wesup.reports.myshift import my_shift, post_to_chat, posted_this_shift
 from wesup.reports.service import BadReportRequest, build_report
 from wesup.timeutil import current_shift, shift_at, to_team_time, today
 from wesup.wall.views import THEMES
@@ -239,4 +240,24 @@ def my_shift_page() -> ResponseReturnValue:
     if not current_user.works_tasks:
         return redirect(url_for("reports.report"))
     shift = my_shift(current_user)
-    return render_template("reports/my_shift.html", report=shift)
+    return render_template(
+        "reports/my_shift.html",
+        report=shift,
+        chats=notify.chats_with_address(),
+        posted=posted_this_shift(current_user, shift.shift),
+    )
+
+
+@bp.post("/my-shift/post")
+@login_required
+def post_my_shift() -> ResponseReturnValue:
+    """ "Post to chat": the shift report goes to the chosen chat's outbox; its status shows
+    under the form."""
+    chat_id = request.form.get("chat_id", type=int)
+    try:
+        delivery = post_to_chat(current_user, chat_id)
+    except ValidationFailed as exc:
+        flash(" ".join([exc.message, *exc.fields.values()]))
+        return redirect(url_for("reports.my_shift_page"), 303)
+    flash(_("Your shift report is queued for %(chat)s.", chat=delivery.chat.name))
+    return redirect(url_for("reports.my_shift_page", _anchor=f"delivery-{delivery.id}"), 303)
