@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests import reports_oracle as oracle
@@ -222,16 +222,37 @@ def projection() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     return sorted(map(tuple, spans), key=repr), sorted(map(tuple, marks), key=repr)
 
 
+# Always tried: a task postponed, back at work, resolved and reopened; a queued one taken; a
+# shift handed over; an escalation; a second done status; a period that cuts through it all.
+STORY = [
+    (0, ("create", 1, "self", 0, 1, 0)),
+    (0, ("create", 2, "self", 1, 2, 90)),
+    (0, ("create", 0, "line", 0, 0, 30)),
+    (30, ("status", 0, -1, 2)),
+    (60, ("status", 0, -1, 1)),
+    (30, ("status", 0, -1, 3)),
+    (45, ("status", 0, -1, 1)),
+    (10, ("take", 2, -1)),
+    (20, ("handover", 1, 1)),
+    (15, ("transfer", 1, -1, 3)),
+    (20, ("comment", 2, 3)),
+    (30, ("status", 1, 0, 6)),
+    (60, ("status", 0, -1, 5)),
+]
+
+
 def numbers(row: dict[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in row.items() if name != "key"}
 
 
 @settings(
-    max_examples=30,
+    max_examples=25,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+@example(steps=STORY, offset=45, length=200, later=30, drill="agent")
+@example(steps=STORY, offset=-60, length=1440, later=0, drill="status")
 @given(
     steps=histories,
     offset=st.integers(-300, 1500),

@@ -16,6 +16,7 @@ from datetime import UTC
 from alembic import op
 import sqlalchemy as sa
 
+from wesup.reports import history
 from wesup.reports.history import Step, derive, seconds
 
 
@@ -111,29 +112,12 @@ def _fill(spans, marks):
         span_rows, mark_rows = [], []
         for task_id, its_steps in steps.items():
             found_spans, found_marks = derive(received[task_id], its_steps, categories)
-            span_rows += [
-                {'task_id': task_id, 'began': span.began, 'ended': span.ended,
-                 'category': span.state.category, **_keys(span.state)}
-                for span in found_spans
-            ]
-            mark_rows += [
-                {'task_id': task_id, 'at': mark.at, 'mark': str(mark.mark),
-                 'seconds': mark.seconds, **_keys(mark.state)}
-                for mark in found_marks
-            ]
+            span_rows += history.span_rows(task_id, found_spans)
+            mark_rows += history.mark_rows(task_id, found_marks)
         if span_rows:
             bind.execute(spans.insert(), span_rows)
         if mark_rows:
             bind.execute(marks.insert(), mark_rows)
-
-
-def _keys(state):
-    return {
-        'status_id': state.status_id,
-        'agent_id': state.agent_id,
-        'group_id': state.group_id,
-        'chat_id': state.chat_id,
-    }
 
 
 def downgrade():

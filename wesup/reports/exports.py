@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 import xlsxwriter
 from flask_babel import gettext as _
 
@@ -119,9 +120,8 @@ def table(report: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
 
 
 def _status_names(ids: Sequence[int]) -> dict[int, str]:
-    found = {
-        status.id: status.name for status in db.session.query(Status).filter(Status.id.in_(ids))
-    }
+    query = sa.select(Status.id, Status.name).where(Status.id.in_(ids))
+    found = {row.id: row.name for row in db.session.execute(query)}
     return {status_id: found.get(status_id, f"#{status_id}") for status_id in ids}
 
 

@@ -209,9 +209,14 @@ def rebuild(batch: int = 2000) -> int:
     count = 0
     for start in range(0, len(tasks), batch):
         chunk = dict(tasks[start : start + batch])
+        spans: list[dict[str, Any]] = []
+        marks: list[dict[str, Any]] = []
         for task_id, steps in _steps_of(chunk):
-            _write(task_id, *derive(seconds(chunk[task_id]), steps, categories))
+            found = derive(seconds(chunk[task_id]), steps, categories)
+            spans += span_rows(task_id, found[0])
+            marks += mark_rows(task_id, found[1])
             count += 1
+        _insert(spans, marks)
     db.session.commit()
     return count
 
@@ -246,24 +251,33 @@ def _step(kind: str, created_at: datetime, actor_id: int | None, data: Any) -> S
 
 
 def _write(task_id: int, spans: list[Span], marks: list[Mark]) -> None:
+    _insert(span_rows(task_id, spans), mark_rows(task_id, marks))
+
+
+def span_rows(task_id: int, spans: list[Span]) -> list[dict[str, Any]]:
+    """Rows of task_spans (the migration that made the table inserts these too)."""
+    return [
+        {"task_id": task_id, "began": span.began, "ended": span.ended}
+        | {"category": span.state.category}
+        | _keys(span.state)
+        for span in spans
+    ]
+
+
+def mark_rows(task_id: int, marks: list[Mark]) -> list[dict[str, Any]]:
+    """Rows of task_marks."""
+    return [
+        {"task_id": task_id, "at": mark.at, "mark": str(mark.mark), "seconds": mark.seconds}
+        | _keys(mark.state)
+        for mark in marks
+    ]
+
+
+def _insert(spans: list[dict[str, Any]], marks: list[dict[str, Any]]) -> None:
     if spans:
-        db.session.execute(
-            sa.insert(TaskSpan),
-            [
-                {"task_id": task_id, "began": span.began, "ended": span.ended, **_keys(span.state)}
-                | {"category": span.state.category}
-                for span in spans
-            ],
-        )
+        db.session.execute(sa.insert(TaskSpan), spans)
     if marks:
-        db.session.execute(
-            sa.insert(TaskMark),
-            [
-                {"task_id": task_id, "at": mark.at, "mark": str(mark.mark), "seconds": mark.seconds}
-                | _keys(mark.state)
-                for mark in marks
-            ],
-        )
+        db.session.execute(sa.insert(TaskMark), marks)
 
 
 def _keys(state: State) -> dict[str, int | None]:
