@@ -212,7 +212,10 @@ def test_every_number_opens_the_tasks_behind_it(app, day):
     assert counted >= 4
 
 
-def test_the_live_part_is_the_same_table(app, day):
+def test_the_live_part_is_the_same_table(app, day, monkeypatch):
+    """Same clock for both reads: an open task's credited time grows between two requests."""
+    now = utcnow()
+    monkeypatch.setattr(service, "utcnow", lambda: now)
     lead = day["lead"]
     page = table(lead.client.get("/reports?by=chat").get_data(as_text=True)).rows
     part = lead.client.get("/reports/part?by=chat").get_data(as_text=True)
