@@ -18,9 +18,17 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from tests.builders import assert_refused, make_chat, signed_in, status_named
+from tests.builders import (
+    assert_refused,
+    cut,
+    live_events,
+    make_chat,
+    make_kiosk_link,
+    signed_in,
+    status_named,
+)
 from tests.receivers import FAIL, HANG, OK, RATE_LIMITED, RATE_LIMITED_BARE, Receiver
-from wesup import notify
+from wesup import events, notify
 from wesup.enums import Role
 from wesup.extensions import db
 from wesup.models import Chat, Delivery, TaskEvent, utcnow
@@ -613,3 +621,76 @@ def test_the_announcements_page_lists_them_for_leads(app, receiver):
     page = lead.client.get("/announcements")
     assert page.status_code == 200
     assert "Mail is down" in page.get_data(as_text=True)
+
+
+# --- who hears of messages to chats ----------------------------------------------------------
+
+
+def test_messages_to_chats_reach_only_leads_and_admins_pages_live_and_on_replay(
+    app, socket_client, receiver
+):
+    """An announcement's text and each delivery's body (a task's last comment, a person's
+    shift report) are for the people who may read the delivery log and the Announcements
+    page: never an agent's, a viewer's or a wall TV's socket."""
+    lead = signed_in(app, "lead", Role.LEAD)
+    root = signed_in(app, "root", Role.ADMIN)
+    agent = signed_in(app, "agent")
+    viewer = signed_in(app, "viewer", Role.VIEWER)
+    tv = app.test_client()
+    assert tv.get(f"/board?kiosk={make_kiosk_link(root)}").status_code == 302
+    chat_id = chat_with_address(app, lead, receiver.url())
+    with app.app_context():
+        before = events.latest_seq()
+    pages = {
+        "lead": socket_client(lead.client, view="mine"),
+        "admin": socket_client(root.client, view="board"),
+        "agent": socket_client(agent.client, view="board"),
+        "viewer": socket_client(viewer.client, view="board"),
+        "tv": socket_client(tv, view="wall"),
+    }
+    for page in pages.values():
+        assert page.is_connected()
+        page.get_received()
+    body = {"text": "Maintenance at 22:00", "chat_ids": "all"}
+    sent = lead.api("POST", "/api/announcements", body)
+    assert sent.status_code == 202, sent.get_json()
+    resolve(app, agent, new_task(agent, chat_id, "Secret printer"))
+    drain(app)
+
+    heard = {name: [event["kind"] for event in live_events(page)] for name, page in pages.items()}
+    for name in ("lead", "admin"):
+        assert "announcement.created" in heard[name] and "delivery.updated" in heard[name], name
+    for name in ("agent", "viewer", "tv"):
+        assert not {"announcement.created", "delivery.updated"} & set(heard[name]), name
+    assert "task.status" in heard["agent"]  # the task's own change still reaches everyone
+
+    # a page that reconnects after missing them: the same on replay
+    for auth, leads in ((agent, False), (lead, True)):
+        page = socket_client(auth.client, view="board", since=before)
+        [replay] = [item["args"][0] for item in page.get_received() if item["name"] == "replay"]
+        kinds = {event["kind"] for event in replay["events"]}
+        assert ("announcement.created" in kinds) is leads
+        assert ("delivery.updated" in kinds) is leads
+        assert "task.created" in kinds
+
+
+def test_a_lead_made_an_agent_is_cut_from_the_leads_messages(app, socket_client):
+    """A demotion ends the person's sessions on every process, as a deactivation does: the
+    open pages joined the leads' room with the old role."""
+    lead = signed_in(app, "lead", Role.LEAD)
+    root = signed_in(app, "root", Role.ADMIN)
+    page = socket_client(lead.client, view="board")
+    assert page.is_connected()
+    response = root.client.post(
+        f"/admin/users/{lead.user.id}",
+        data={"login": "lead", "name": "Lead", "role": "agent", "active": "y"}
+        | {"csrf_token": root.csrf_token},
+    )
+    assert response.status_code == 302
+    assert cut(page)
+    assert lead.client.get("/api/session").status_code == 401
+    with app.app_context():
+        reasons = db.session.scalars(
+            sa.select(TaskEvent.data).where(TaskEvent.kind == "session.ended")
+        ).all()
+    assert [reason["reason"] for reason in reasons] == ["demoted"]

@@ -41,6 +41,8 @@ class Role(enum.StrEnum):
 # The roles that own and work tasks (everyone but viewers): the one definition the pickers,
 # the All-tasks agent filter, presence and the wall-board lanes use.
 WORKS_TASKS = frozenset({Role.ADMIN, Role.LEAD, Role.AGENT})
+# The roles that lead the team: edit every task and the directories, message the chats.
+LEADS = frozenset({Role.ADMIN, Role.LEAD})
 
 
 @js_enum
@@ -127,6 +129,13 @@ class EventKind(enum.StrEnum):
         """Task and handover events go to the board and to the people and lines they
         concern; the others (directory entries) go to every page."""
         return self.value.startswith(("task.", "handover."))
+
+    @property
+    def is_for_leads(self) -> bool:
+        """Messages to chats (announcements and every delivery's status, with its text: a
+        resolved task's last comment, a person's shift report) go to leads and admins alone,
+        who are the ones allowed to read them (never to agents, viewers or a wall's kiosk)."""
+        return self in (EventKind.ANNOUNCEMENT_CREATED, EventKind.DELIVERY_UPDATED)
 
     @property
     def moves_members(self) -> bool:

@@ -85,7 +85,12 @@ class ReplayTooOld(Exception):
 
 
 def replay_after(
-    seq: int, *, agent_id: int | None, board: bool, group_ids: Iterable[int] = ()
+    seq: int,
+    *,
+    agent_id: int | None,
+    board: bool,
+    group_ids: Iterable[int] = (),
+    leads: bool = False,
 ) -> list[dict[str, Any]]:
     """Events after seq that a page in these rooms (realtime.reader_rooms) would have received
     live (realtime.event_rooms), in order.
@@ -115,5 +120,5 @@ def replay_after(
     oldest_allowed = utcnow() - timedelta(hours=config["REPLAY_MAX_AGE_HOURS"])
     if first_missed_at is not None and first_missed_at < oldest_allowed:
         raise ReplayTooOld("the gap is too old")
-    rooms = realtime.reader_rooms(agent_id, group_ids, board=board)
+    rooms = realtime.reader_rooms(agent_id, group_ids, board=board, leads=leads)
     return [event.to_message() for event in events if realtime.event_rooms(event) & rooms]

@@ -12,7 +12,7 @@ import sqlalchemy.orm as so
 from flask_login import UserMixin
 
 from wesup import passwords
-from wesup.enums import WORKS_TASKS, Role
+from wesup.enums import LEADS, WORKS_TASKS, Role
 from wesup.extensions import Model
 
 # Events, shared links and open pages name rows by id: SQLite would hand a removed row's id
@@ -98,12 +98,17 @@ class User(UserMixin, Model):
         return self.role in WORKS_TASKS
 
     @property
+    def leads_team(self) -> bool:
+        """A lead or an admin: their pages also hear the messages to chats (realtime)."""
+        return self.role in LEADS
+
+    @property
     def can_edit_every_task(self) -> bool:
-        return self.role in (Role.ADMIN, Role.LEAD)
+        return self.leads_team
 
     @property
     def can_edit_directories(self) -> bool:
-        return self.role in (Role.ADMIN, Role.LEAD)
+        return self.leads_team
 
     @property
     def is_admin(self) -> bool:

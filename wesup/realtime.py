@@ -27,6 +27,7 @@ from wesup.models import TaskEvent
 
 ROOM_ALL = "all"
 ROOM_BOARD = "board"
+ROOM_LEADS = "leads"
 
 
 def user_room(user_id: int) -> str:
@@ -44,8 +45,11 @@ def group_room(group_id: int) -> str:
 def event_rooms(event: TaskEvent) -> set[str]:
     """Who receives an event, live and on replay: a task or handover change goes to the
     board, to its owner before and after, and to its line before and after; anything else
-    (directory entries) to every page."""
-    if not EventKind(event.kind).is_addressed:
+    (directory entries) to every page; messages to chats to the leads' and admins' pages."""
+    kind = EventKind(event.kind)
+    if kind.is_for_leads:
+        return {ROOM_LEADS}
+    if not kind.is_addressed:
         return {ROOM_ALL}
     rooms = {ROOM_BOARD}
     rooms |= {user_room(i) for i in (event.agent_id, event.previous_agent_id) if i}
@@ -53,10 +57,15 @@ def event_rooms(event: TaskEvent) -> set[str]:
     return rooms
 
 
-def reader_rooms(user_id: int | None, group_ids: Iterable[int], *, board: bool) -> set[str]:
-    """The rooms a page joins: everybody's, the reader's own and their lines', and the board's
-    for All tasks and the wall. sockets.py joins these; replay filters by them."""
+def reader_rooms(
+    user_id: int | None, group_ids: Iterable[int], *, board: bool, leads: bool = False
+) -> set[str]:
+    """The rooms a page joins: everybody's, the reader's own and their lines', the board's
+    for All tasks and the wall, and the leads' for a lead or an admin. sockets.py joins
+    these; replay filters by them."""
     rooms = {ROOM_ALL}
+    if leads:
+        rooms.add(ROOM_LEADS)
     if user_id is not None:
         rooms.add(user_room(user_id))
     rooms |= {group_room(group_id) for group_id in group_ids}

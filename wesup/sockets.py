@@ -81,11 +81,13 @@ def on_connect(auth: Any = None) -> bool:
     view = auth.get("view") if auth.get("view") in ("mine", *BOARD_VIEWS) else "mine"
     kiosk_id: int | None = None
     group_ids: list[int] = []
+    leads = False
     if current_user.is_authenticated:
         user_id: int | None = current_user.id
         group_ids = line_ids(current_user.id)  # as they are now; a change moves the socket later
         board = view in BOARD_VIEWS
-        rooms = realtime.reader_rooms(user_id, group_ids, board=board)
+        leads = current_user.leads_team
+        rooms = realtime.reader_rooms(user_id, group_ids, board=board, leads=leads)
     else:
         kiosk = current_kiosk()
         if kiosk is None:
@@ -106,7 +108,9 @@ def on_connect(auth: Any = None) -> bool:
     relay.begin(state, newest)  # the first socket here: from now on, this process owes it all
     if isinstance(since, int) and not isinstance(since, bool):
         try:
-            missed = events.replay_after(since, agent_id=user_id, board=board, group_ids=group_ids)
+            missed = events.replay_after(
+                since, agent_id=user_id, board=board, group_ids=group_ids, leads=leads
+            )
         except events.ReplayTooOld as exc:
             answer("reload", {"reason": str(exc)})
         else:

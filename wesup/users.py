@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 
 from wesup import events, handovers, owners, passwords, validate
 from wesup.config import write_private
-from wesup.enums import WORKS_TASKS, EventKind, Role, directory_kind
+from wesup.enums import LEADS, WORKS_TASKS, EventKind, Role, directory_kind
 from wesup.errors import Forbidden, NotFound, ValidationFailed
 from wesup.extensions import db
 from wesup.models import Group, Installation, TaskEvent, User, utcnow
@@ -164,6 +164,7 @@ def update_user(actor: User | None, user_id: int, data: dict[str, Any]) -> User:
     if errors:
         raise ValidationFailed(_("The person was not saved."), errors)
     deactivated = user.active and not active
+    demoted = user.role in LEADS and role not in LEADS  # their pages hear what leads hear
     user.login = login or user.login
     user.name = name or user.name
     user.role = role
@@ -171,9 +172,9 @@ def update_user(actor: User | None, user_id: int, data: dict[str, Any]) -> User:
     if password:
         user.set_password(password)
     ended: dict[str, Any] | None = None
-    if deactivated or password:  # their open pages stop receiving at once, on every process
+    if deactivated or password or demoted:  # their open pages stop at once, on every process
         user.end_sessions()  # and a reactivation later does not revive their cookies
-        reason = "deactivated" if deactivated else "password_reset"
+        reason = "deactivated" if deactivated else "password_reset" if password else "demoted"
         ended = {"person": user.brief(), "reason": reason}
     changed_lines = set()
     if lines is not None:
