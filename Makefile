@@ -13,9 +13,13 @@ run: install translations
 # Branch coverage of wesup/ is reported and must stay at 90 % or more (setup.cfg); a partial
 # run (PYTEST_ARGS="-k …") can pass COVERAGE= to skip the floor.
 COVERAGE ?= --cov --cov-report=term:skip-covered
+# The suite runs on TEST_WORKERS processes (pytest-xdist), a test file each at a time, each
+# worker on a PostgreSQL database and a Redis number of its own (tests/conftest.py);
+# TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= 2
 
 test: install-test translations browser
-	$(BIN)/python -m pytest $(COVERAGE) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(COVERAGE) $(PYTEST_ARGS)
 
 # The browser's rules against the shared case tables (pytest runs this too: tests/test_js_rules.py).
 test-js:

@@ -27,10 +27,53 @@ from wesup import create_app, models
 from wesup.directories.service import seed_defaults
 from wesup.extensions import db, socketio
 
+
+def _for_this_worker() -> None:
+    """Under `pytest -n N` (pytest-xdist) each worker wipes a PostgreSQL database and a Redis
+    number of its own: `<database>_gw0`, `<database>_gw1`, … (created here when missing) and
+    the Redis number minus the worker's index. The environment is rewritten, so the server
+    processes a test starts inherit them."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return
+    index = int(worker[2:])
+    database = os.environ.get("WESUP_TEST_DATABASE_URL")
+    if database:
+        url = sa.make_url(database)
+        mine = url.set(database=f"{url.database}_{worker}")
+        os.environ["WESUP_TEST_DATABASE_URL"] = mine.render_as_string(hide_password=False)
+        _create_database(url, mine.database or "")
+    queue = sa.make_url(os.environ.get("WESUP_TEST_MESSAGE_QUEUE", "redis://127.0.0.1:6379/15"))
+    number = (int(queue.database or 0) - index) % 16
+    os.environ["WESUP_TEST_MESSAGE_QUEUE"] = queue.set(database=str(number)).render_as_string(
+        hide_password=False
+    )
+
+
+def _create_database(base: sa.URL, name: str) -> None:
+    """CREATE DATABASE name, unless it exists; an unreachable server is left to the tests
+    (they skip on a laptop and fail in CI)."""
+    libpq = base.set(drivername="postgresql").render_as_string(hide_password=False)
+    try:
+        connection = psycopg2.connect(libpq, connect_timeout=3)
+    except psycopg2.OperationalError:
+        return
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+            if cursor.fetchone() is None:
+                cursor.execute(f'CREATE DATABASE "{name}"')
+    except psycopg2.errors.DuplicateDatabase:
+        pass  # another worker or run made it first
+    finally:
+        connection.close()
+
+
+_for_this_worker()
 POSTGRES_URL = os.environ.get("WESUP_TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("WESUP_TEST_MESSAGE_QUEUE", "redis://127.0.0.1:6379/15")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-REDIS_URL = os.environ.get("WESUP_TEST_MESSAGE_QUEUE", "redis://127.0.0.1:6379/15")
 
 
 def absent(message: str) -> None:
