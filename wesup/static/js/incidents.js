@@ -51,6 +51,13 @@ async function refresh() {
   }
 }
 
+// A form of this page is on its way (resolve, announce, link): its answer draws the page
+// anew, and a reload now would abort that navigation (the lead would see an error page).
+let sending = false;
+window.addEventListener("submit", (event) => {
+  if (!event.defaultPrevented) sending = true;
+});
+
 const mentionsThisIncident = (message) =>
   page.view === "list" || message.incident?.id === page.incident_id;
 
@@ -58,7 +65,7 @@ const on = {};
 for (const kind of directoryKinds("incident")) {
   on[kind] = (message) => {
     if (message.incident?.id === page.incident_id && message.kind.endsWith(".resolved")) {
-      window.location.reload(); // the lead's forms go away: draw the page anew
+      if (!sending) window.location.reload(); // the lead's forms go away: draw it anew
       return;
     }
     if (mentionsThisIncident(message)) refresh();
