@@ -1,7 +1,9 @@
 """Helpers for the real-browser tests: Debian's Chromium through Playwright, one browser
 context per person, and what a page shows read back in the same shape as the JSON API.
 
-The server side (run.py as a real process, people, API sessions) is tests/server_process.py.
+The server side (run.py as a real process, people, API sessions) is tests/server_process.py;
+the fixtures every browser module repeated (a running team, its people's browsers, evidence
+after a failure) are the context managers here.
 """
 
 from __future__ import annotations
@@ -11,14 +13,23 @@ import os
 import secrets
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
 from tests.conftest import IN_CI
-from tests.server_process import PASSWORD, REPO
+from tests.server_process import (
+    PASSWORD,
+    REPO,
+    Browser,
+    ServerProcess,
+    create_first_admin,
+    sign_up,
+)
 
 try:
     from playwright.sync_api import Browser as Chromium
@@ -64,6 +75,50 @@ def launch_chromium() -> tuple[Playwright, Chromium]:
     except Exception:
         playwright.stop()
         raise
+
+
+@contextmanager
+def chromium_browser() -> Iterator[Chromium]:
+    """One headless Chromium (launch_chromium), closed with its Playwright on the way out."""
+    playwright, chromium = launch_chromium()
+    try:
+        yield chromium
+    finally:
+        chromium.close()
+        playwright.stop()
+
+
+@dataclass
+class RunningTeam:
+    """A running server and the API sessions of its people by login ("root": the first admin);
+    a test module subclasses it with what it reads back and what else it sets up."""
+
+    server: ServerProcess
+    api: dict[str, Browser] = field(default_factory=dict)
+    ids: dict[str, int] = field(default_factory=dict)
+
+
+TeamT = TypeVar("TeamT", bound=RunningTeam)
+
+
+@contextmanager
+def running_team(
+    tmp_path_factory: pytest.TempPathFactory,
+    name: str,
+    people: list[tuple[str, str, str]],
+    team_class: type[TeamT],
+    **server_options: Any,
+) -> Iterator[TeamT]:
+    """A fresh run.py (eventlet) in its own folder: the first admin from the printed setup
+    link, then each (login, role, name) signed up; the server stops on the way out."""
+    server = ServerProcess(tmp_path_factory.mktemp(name), async_mode="eventlet", **server_options)
+    server.start()
+    try:
+        admin = create_first_admin(server)
+        sessions, ids = sign_up(admin, people)
+        yield team_class(server, api={"root": admin, **sessions}, ids=ids)
+    finally:
+        server.stop()
 
 
 class Person:
@@ -134,6 +189,39 @@ class Person:
 
     def close(self) -> None:
         self.context.close()
+
+
+PersonT = TypeVar("PersonT", bound=Person)
+
+
+@contextmanager
+def people_at(
+    url: str,
+    screens: Iterable[tuple[str, int, int]],
+    person: Callable[..., PersonT] = Person,
+) -> Iterator[dict[str, PersonT]]:
+    """One Chromium and a signed-in context for each (login, width, height), by login; all
+    closed on the way out."""
+    with chromium_browser() as chromium:
+        opened: dict[str, PersonT] = {}
+        try:
+            for login, width, height in screens:
+                opened[login] = person(chromium, url, login, width=width, height=height)
+            yield opened
+        finally:
+            for each in opened.values():
+                each.close()
+
+
+@contextmanager
+def evidence_kept(
+    request: pytest.FixtureRequest, people: list[Person], server_log: Path
+) -> Iterator[None]:
+    """Around one test: if it failed, keep_evidence of these people and the server log."""
+    failed_before = request.session.testsfailed
+    yield
+    if request.session.testsfailed != failed_before:
+        keep_evidence(request.node.name, people, server_log)
 
 
 def keep_evidence(name: str, people: list[Person], server_log: Path) -> None:

@@ -25,17 +25,18 @@ from tests.browser_support import (
     TEAM_ZONE,
     WALL_JS,
     Person,
+    RunningTeam,
     board_expected,
     board_shown,
+    evidence_kept,
     expect,
-    keep_evidence,
-    launch_chromium,
+    people_at,
     rgb,
+    running_team,
     wait_shows,
     wait_until,
     wall_expected,
 )
-from tests.server_process import Browser, ServerProcess, create_first_admin, sign_up
 
 pytestmark = pytest.mark.browser
 
@@ -53,12 +54,9 @@ DATA_AS_OF = re.compile(r"data as of (\d{2}):(\d{2}):(\d{2})")
 
 
 @dataclass
-class Team:
+class Team(RunningTeam):
     """The running server, its people's API sessions, and the chats and statuses by name."""
 
-    server: ServerProcess
-    api: dict[str, Browser] = field(default_factory=dict)
-    ids: dict[str, int] = field(default_factory=dict)
     chats: dict[str, int] = field(default_factory=dict)
     statuses: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -88,50 +86,28 @@ class People:
 @pytest.fixture(scope="module")
 def team(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Team]:
     """A fresh run.py: the first admin from the printed setup link, then people and chats."""
-    server = ServerProcess(tmp_path_factory.mktemp("browser"), async_mode="eventlet")
-    server.start()
-    try:
-        admin = create_first_admin(server)
-        team = Team(server, api={"root": admin})
-        sessions, team.ids = sign_up(admin, PEOPLE)
-        team.api.update(sessions)
+    with running_team(tmp_path_factory, "browser", PEOPLE, Team) as team:
+        admin = team.api["root"]
         for name in CHATS:
             team.chats[name] = admin.api("POST", "/api/chats", {"name": name})["chat"]["id"]
         statuses = admin.api("GET", "/api/statuses")["statuses"]
         team.statuses = {status["name"]: status for status in statuses}
         yield team
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")
 def people(team: Team) -> Iterator[People]:
     """One Chromium, one context per person, each signed in once through the real form."""
-    playwright, chromium = launch_chromium()
-    opened: list[Person] = []
-    try:
-        url = team.server.url
-        for login, width, height in (
-            ("alice", 1366, 860),
-            ("vera", 1600, 1000),
-            ("tv", 1920, 1080),
-        ):
-            opened.append(Person(chromium, url, login, width=width, height=height))
-        yield People(*opened)
-    finally:
-        for person in opened:
-            person.close()
-        chromium.close()
-        playwright.stop()
+    screens = [("alice", 1366, 860), ("vera", 1600, 1000), ("tv", 1920, 1080)]
+    with people_at(team.server.url, screens) as opened:
+        yield People(**opened)
 
 
 @pytest.fixture(autouse=True)
 def evidence(request: pytest.FixtureRequest, people: People, team: Team) -> Iterator[None]:
     """After a failed test, keep every page and the server log in test-artifacts/."""
-    failed_before = request.session.testsfailed
-    yield
-    if request.session.testsfailed != failed_before:
-        keep_evidence(request.node.name, people.all(), team.server.log_path)
+    with evidence_kept(request, people.all(), team.server.log_path):
+        yield
 
 
 def card(wall: Any, task_id: int) -> Any:

@@ -1,7 +1,8 @@
 """Chats in a real browser against run.py: a lead gives a chat its address in Directories and
 sends a test; on the Announcements page one message goes to three chats, each chat's status
 changes live (a dead one shows "failed, retrying", then "sent" once it is back), and a
-follow-up goes to the same chats in one click. The chats are webhooks on 127.0.0.1."""
+follow-up goes to the same chats in one click; the admins' delivery log lists each message and
+takes new ones live. The chats are webhooks on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -9,7 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_support import Person, expect, keep_evidence, launch_chromium
+from tests.browser_support import (
+    Person,
+    RunningTeam,
+    evidence_kept,
+    expect,
+    keep_evidence,
+    launch_chromium,
+    people_at,
+    running_team,
+)
 from tests.receivers import FAIL, OK, Receiver
 from tests.server_process import ServerProcess, create_first_admin, sign_up
 
@@ -85,3 +95,33 @@ def test_an_announcement_reaches_every_chat_and_its_statuses_change_live(tmp_pat
         server.stop()
         for target in targets:
             target.stop()
+
+
+def test_the_delivery_log_lists_each_message_and_takes_new_ones_live(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> None:
+    target = Receiver().start()
+    env = {"WESUP_NOTIFY_PRIVATE_HOSTS": "127.0.0.1"}
+    try:
+        with running_team(tmp_path_factory, "delivery-log", [], RunningTeam, env=env) as team:
+            admin = team.api["root"]
+            chat = admin.api("POST", "/api/chats", {"name": "Shop floor"})["chat"]["id"]
+            admin.api("PATCH", f"/api/chats/{chat}", {"notify_url": target.url()})
+            admin.api("POST", "/api/announcements", {"text": "Mail is down", "chat_ids": "all"})
+            assert target.wait_for(1)
+            with people_at(team.server.url, [("root", 1400, 900)]) as opened:
+                root = opened["root"]
+                with evidence_kept(request, [root], team.server.log_path):
+                    page = root.open("/admin/deliveries")
+                    rows = page.locator("#deliveries tbody tr")
+                    expect(rows).to_have_count(1)
+                    expect(rows.first).to_contain_text("Mail is down")
+                    expect(page.locator('[data-empty="deliveries"]')).to_be_hidden()
+                    body = {"text": "Mail is back", "chat_ids": "all"}
+                    admin.api("POST", "/api/announcements", body)
+                    expect(rows).to_have_count(2)  # newest first, without a reload
+                    expect(rows.first).to_contain_text("Mail is back")
+                    expect(rows.first.locator("[data-status]")).to_have_text("sent")
+                    root.assert_not_reloaded()
+    finally:
+        target.stop()

@@ -16,9 +16,16 @@ from typing import Any
 
 import pytest
 
-from tests.browser_support import Person, expect, keep_evidence, launch_chromium
+from tests.browser_support import (
+    Person,
+    RunningTeam,
+    expect,
+    keep_evidence,
+    launch_chromium,
+    running_team,
+)
 from tests.receivers import Receiver
-from tests.server_process import Browser, ServerProcess, create_first_admin, sign_up
+from tests.server_process import Browser
 
 pytestmark = pytest.mark.browser
 
@@ -32,42 +39,37 @@ PEOPLE = [
 @pytest.fixture(scope="module")
 def outage(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     receiver = Receiver().start()
-    server = ServerProcess(
-        tmp_path_factory.mktemp("incidents"),
-        async_mode="eventlet",
-        env={"WESUP_NOTIFY_PRIVATE_HOSTS": "127.0.0.1"},
-    )
-    server.start()
+    env = {"WESUP_NOTIFY_PRIVATE_HOSTS": "127.0.0.1"}
     try:
-        admin = create_first_admin(server)
-        sessions, _ids = sign_up(admin, PEOPLE)
-        chats = []
-        for name in ("Acme", "Globex", "Initech"):
-            chat = admin.api("POST", "/api/chats", {"name": name})["chat"]["id"]
-            address = {"notify_url": receiver.url(path=f"/{name.lower()}")}
-            admin.api("PATCH", f"/api/chats/{chat}", address)
-            chats.append(chat)
-        reports = [
-            ("alice", "Mail is down"),
-            ("alice", "Cannot send mail"),
-            ("bob", "Outlook errors"),
-        ]
-        tasks = [
-            sessions[login].api("POST", "/api/tasks", {"title": title, "chat_id": chat})["task"][
-                "id"
+        with running_team(tmp_path_factory, "incidents", PEOPLE, RunningTeam, env=env) as team:
+            admin, sessions = team.api["root"], team.api
+            chats = []
+            for name in ("Acme", "Globex", "Initech"):
+                chat = admin.api("POST", "/api/chats", {"name": name})["chat"]["id"]
+                address = {"notify_url": receiver.url(path=f"/{name.lower()}")}
+                admin.api("PATCH", f"/api/chats/{chat}", address)
+                chats.append(chat)
+            reports = [
+                ("alice", "Mail is down"),
+                ("alice", "Cannot send mail"),
+                ("bob", "Outlook errors"),
             ]
-            for (login, title), chat in zip(reports, chats, strict=True)
-        ]
-        other = sessions["bob"].api("POST", "/api/tasks", {"title": "Printer jam"})["task"]["id"]
-        yield {
-            "server": server,
-            "api": sessions,
-            "tasks": tasks,
-            "other": other,
-            "receiver": receiver,
-        }
+            tasks = [
+                sessions[login].api("POST", "/api/tasks", {"title": title, "chat_id": chat})[
+                    "task"
+                ]["id"]
+                for (login, title), chat in zip(reports, chats, strict=True)
+            ]
+            bob = sessions["bob"]
+            other = bob.api("POST", "/api/tasks", {"title": "Printer jam"})["task"]["id"]
+            yield {
+                "server": team.server,
+                "api": sessions,
+                "tasks": tasks,
+                "other": other,
+                "receiver": receiver,
+            }
     finally:
-        server.stop()
         receiver.stop()
 
 

@@ -12,13 +12,20 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from tests.browser_support import ARTIFACTS, Person, expect, keep_evidence, launch_chromium
-from tests.server_process import Browser, ServerProcess, create_first_admin, sign_up
+from tests.browser_support import (
+    ARTIFACTS,
+    Person,
+    RunningTeam,
+    evidence_kept,
+    expect,
+    people_at,
+    running_team,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -27,24 +34,15 @@ TOTAL = "#report-table tr.total"
 
 
 @dataclass
-class Team:
-    server: ServerProcess
-    api: dict[str, Browser] = field(default_factory=dict)
-    ids: dict[str, int] = field(default_factory=dict)
-
+class Team(RunningTeam):
     def report(self, query: str = "") -> dict[str, Any]:
         return self.api["vera"].api("GET", f"/api/reports?{query}")
 
 
 @pytest.fixture(scope="module")
 def team(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Team]:
-    server = ServerProcess(tmp_path_factory.mktemp("reports"), async_mode="eventlet")
-    server.start()
-    try:
-        admin = create_first_admin(server)
-        sessions, ids = sign_up(admin, PEOPLE)
-        team = Team(server, api={"root": admin, **sessions}, ids=ids)
-        alice = sessions["alice"]
+    with running_team(tmp_path_factory, "reports", PEOPLE, Team) as team:
+        admin, alice = team.api["root"], team.api["alice"]
         statuses = alice.api("GET", "/api/statuses")["statuses"]
         done = next(status for status in statuses if status["category"] == "done")
         chat = admin.api("POST", "/api/chats", {"name": "Поддержка Acme"})["chat"]
@@ -55,31 +53,18 @@ def team(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Team]:
         waiting = alice.api("GET", "/api/tasks/mine")["open"][0]
         alice.api("POST", f"/api/tasks/{waiting['id']}/comments", {"body": "Ждём ответа клиента"})
         yield team
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")
 def people(team: Team) -> Iterator[dict[str, Person]]:
-    playwright, chromium = launch_chromium()
-    opened: dict[str, Person] = {}
-    try:
-        for login in ("vera", "alice"):
-            opened[login] = Person(chromium, team.server.url, login, width=1400, height=950)
+    with people_at(team.server.url, [("vera", 1400, 950), ("alice", 1400, 950)]) as opened:
         yield opened
-    finally:
-        for person in opened.values():
-            person.close()
-        chromium.close()
-        playwright.stop()
 
 
 @pytest.fixture(autouse=True)
 def evidence(request: pytest.FixtureRequest, people: dict[str, Person], team: Team):
-    failed_before = request.session.testsfailed
-    yield
-    if request.session.testsfailed != failed_before:
-        keep_evidence(request.node.name, list(people.values()), team.server.log_path)
+    with evidence_kept(request, list(people.values()), team.server.log_path):
+        yield
 
 
 def total(page: Any, metric: str) -> str:

@@ -13,13 +13,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from tests.browser_support import ARTIFACTS, Person, expect, keep_evidence, launch_chromium
-from tests.server_process import Browser, ServerProcess, create_first_admin, sign_up
+from tests.browser_support import (
+    ARTIFACTS,
+    Person,
+    RunningTeam,
+    evidence_kept,
+    expect,
+    people_at,
+    running_team,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -44,11 +51,7 @@ OPEN_IDS = (  # My tasks' open rows, top to bottom
 
 
 @dataclass
-class Team:
-    server: ServerProcess
-    api: dict[str, Browser] = field(default_factory=dict)
-    ids: dict[str, int] = field(default_factory=dict)
-
+class Team(RunningTeam):
     def task(self, task_id: int) -> dict[str, Any]:
         return self.api["vera"].api("GET", f"/api/tasks/{task_id}")
 
@@ -58,41 +61,24 @@ class Team:
 
 @pytest.fixture(scope="module")
 def team(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Team]:
-    server = ServerProcess(tmp_path_factory.mktemp("rush"), async_mode="eventlet")
-    server.start()
-    try:
-        admin = create_first_admin(server)
-        team = Team(server, api={"root": admin})
-        sessions, team.ids = sign_up(admin, PEOPLE)
-        team.api.update(sessions)
+    with running_team(tmp_path_factory, "rush", PEOPLE, Team) as team:
         yield team
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")
 def people(team: Team) -> Iterator[dict[str, Person]]:
-    playwright, chromium = launch_chromium()
-    opened: dict[str, Person] = {}
-    try:
-        for login, _role, _name in PEOPLE:
-            size = (1920, 1080) if login == "tv" else (WIDTH, HEIGHT)
-            opened[login] = Person(chromium, team.server.url, login, width=size[0], height=size[1])
-            opened[login].context.add_init_script(RECORD_CSP)  # from the next page on
-        yield opened
-    finally:
+    sizes = {"tv": (1920, 1080)}
+    screens = [(login, *sizes.get(login, (WIDTH, HEIGHT))) for login, _role, _name in PEOPLE]
+    with people_at(team.server.url, screens) as opened:
         for person in opened.values():
-            person.close()
-        chromium.close()
-        playwright.stop()
+            person.context.add_init_script(RECORD_CSP)  # from the next page on
+        yield opened
 
 
 @pytest.fixture(autouse=True)
 def evidence(request: pytest.FixtureRequest, people: dict[str, Person], team: Team):
-    failed_before = request.session.testsfailed
-    yield
-    if request.session.testsfailed != failed_before:
-        keep_evidence(request.node.name, list(people.values()), team.server.log_path)
+    with evidence_kept(request, list(people.values()), team.server.log_path):
+        yield
 
 
 def open_rows(page: Any) -> Any:

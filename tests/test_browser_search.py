@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser_support import ARTIFACTS, Chromium, Person, expect, launch_chromium
+from tests.browser_support import ARTIFACTS, Chromium, Person, chromium_browser, expect
 from tests.server_process import Browser, ServerProcess, add_person, create_first_admin
 
 pytestmark = pytest.mark.browser
@@ -51,23 +51,21 @@ class Site:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     server = ServerProcess(tmp_path_factory.mktemp("search")).start()
-    playwright, chromium = launch_chromium()
     try:
-        admin = create_first_admin(server)
-        add_person(admin, "anna", "agent", "Анна Сергеевна Кузнецова")
-        anna = Browser(server.url).login("anna")
-        ids = {}
-        for title in TITLES:
-            description = FOUND_DESCRIPTION if title == FOUND_TITLE else ""
-            task = anna.api("POST", "/api/tasks", {"title": title, "description": description})
-            ids[title] = task["task"]["id"]
-        site = Site(server, chromium, admin, anna, ids)
-        yield site
-        for context in site.contexts:
-            context.close()
+        with chromium_browser() as chromium:
+            admin = create_first_admin(server)
+            add_person(admin, "anna", "agent", "Анна Сергеевна Кузнецова")
+            anna = Browser(server.url).login("anna")
+            ids = {}
+            for title in TITLES:
+                description = FOUND_DESCRIPTION if title == FOUND_TITLE else ""
+                task = anna.api("POST", "/api/tasks", {"title": title, "description": description})
+                ids[title] = task["task"]["id"]
+            site = Site(server, chromium, admin, anna, ids)
+            yield site
+            for context in site.contexts:
+                context.close()
     finally:
-        chromium.close()
-        playwright.stop()
         server.stop()
 
 

@@ -20,11 +20,12 @@ from tests.browser_support import (
     ARTIFACTS,
     WAIT_MS,
     Person,
+    RunningTeam,
+    evidence_kept,
     expect,
-    keep_evidence,
-    launch_chromium,
+    people_at,
+    running_team,
 )
-from tests.server_process import Browser, ServerProcess, create_first_admin, sign_up
 
 pytestmark = pytest.mark.browser
 
@@ -49,10 +50,7 @@ window.Notification = RecordedNotification;
 
 
 @dataclass
-class Team:
-    server: ServerProcess
-    api: dict[str, Browser] = field(default_factory=dict)
-    ids: dict[str, int] = field(default_factory=dict)
+class Team(RunningTeam):
     lines: dict[str, int] = field(default_factory=dict)
 
     def task(self, task_id: int) -> dict[str, Any]:
@@ -61,29 +59,21 @@ class Team:
 
 @pytest.fixture(scope="module")
 def team(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Team]:
-    server = ServerProcess(tmp_path_factory.mktemp("teamwork"), async_mode="eventlet")
-    server.start()
-    try:
-        admin = create_first_admin(server)
-        team = Team(server, api={"root": admin})
-        sessions, team.ids = sign_up(admin, PEOPLE)
-        team.api.update(sessions)
+    with running_team(tmp_path_factory, "teamwork", PEOPLE, Team) as team:
         for name, color, members in [
             ("First line", "#1e88e5", ["alice", "bob"]),
             ("Second line", "#e53935", ["carol"]),
         ]:
             body = {"name": name, "color": color, "member_ids": [team.ids[m] for m in members]}
-            team.lines[name] = admin.api("POST", "/api/groups", body)["group"]["id"]
+            team.lines[name] = team.api["root"].api("POST", "/api/groups", body)["group"]["id"]
         yield team
-    finally:
-        server.stop()
 
 
 class Screen(Person):
     """A person whose pages record the browser notifications they would show."""
 
-    def __init__(self, chromium: Any, url: str, login: str) -> None:
-        super().__init__(chromium, url, login, width=1400, height=950)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.context.add_init_script(RECORD_NOTIFICATIONS)  # from the next page on
 
     def notes(self) -> list[dict[str, str]]:
@@ -92,31 +82,21 @@ class Screen(Person):
 
 @pytest.fixture(scope="module")
 def screens(team: Team) -> Iterator[dict[str, Screen]]:
-    playwright, chromium = launch_chromium()
-    opened: dict[str, Screen] = {}
-    try:
-        for login in ("vera", "alice", "bob"):
-            opened[login] = Screen(chromium, team.server.url, login)
+    sizes = [(login, 1400, 950) for login in ("vera", "alice", "bob")]
+    with people_at(team.server.url, sizes, Screen) as opened:
         # Bob reads WeSup in Russian: his language from his own choice, as a person sets it
         bob = opened["bob"].page
         bob.goto("/tasks")
         bob.click("[data-account-menu] summary")  # the language sits in the account menu
         bob.select_option("select[name=locale]", "ru")
         yield opened
-    finally:
-        for screen in opened.values():
-            screen.close()
-        chromium.close()
-        playwright.stop()
 
 
 @pytest.fixture(autouse=True)
 def evidence(request: pytest.FixtureRequest, screens: dict[str, Screen], team: Team):
     """After a failed test, keep every tab (the wall, the sheet) and the server log."""
-    failed_before = request.session.testsfailed
-    yield
-    if request.session.testsfailed != failed_before:
-        keep_evidence(request.node.name, list(screens.values()), team.server.log_path)
+    with evidence_kept(request, list(screens.values()), team.server.log_path):
+        yield
 
 
 def row(page: Any, table: str, task_id: int) -> Any:

@@ -22,11 +22,12 @@ from tests.browser_support import (
     RECONNECT_MS,
     TEAM_ZONE,
     Person,
+    RunningTeam,
+    chromium_browser,
+    evidence_kept,
     expect,
-    keep_evidence,
-    launch_chromium,
+    running_team,
 )
-from tests.server_process import Browser, ServerProcess, create_first_admin, sign_up
 
 pytestmark = pytest.mark.browser
 
@@ -143,10 +144,7 @@ LAYOUT_JS = """() => ({
 
 
 @dataclass
-class Team:
-    server: ServerProcess
-    api: dict[str, Browser] = field(default_factory=dict)
-    ids: dict[str, int] = field(default_factory=dict)
+class Team(RunningTeam):
     chats: list[int] = field(default_factory=list)
     line: int = 0  # a support line: its queue is a lane too
     statuses: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -176,17 +174,10 @@ def ago(minutes: int) -> str:
 @pytest.fixture(scope="module")
 def team(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Team]:
     """A fresh run.py, fourteen agents and a TV; chats; pages of 5 s for the paging test."""
-    server = ServerProcess(
-        tmp_path_factory.mktemp("wall"),
-        async_mode="eventlet",
-        env={"WESUP_WALL_PAGE_SECONDS": str(PAGE_SECONDS)},
-    )
-    server.start()
-    try:
-        admin = create_first_admin(server)
-        team = Team(server, api={"root": admin})
-        sessions, team.ids = sign_up(admin, [*AGENTS, ("tv", "viewer", "Телевизор")])
-        team.api.update(sessions)
+    people = [*AGENTS, ("tv", "viewer", "Телевизор")]
+    env = {"WESUP_WALL_PAGE_SECONDS": str(PAGE_SECONDS)}
+    with running_team(tmp_path_factory, "wall", people, Team, env=env) as team:
+        admin = team.api["root"]
         line = {"name": "Первая линия", "color": "#1e88e5", "member_ids": [team.ids["agent01"]]}
         team.line = admin.api("POST", "/api/groups", line)["group"]["id"]
         team.chats = [
@@ -196,30 +187,22 @@ def team(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Team]:
             item["name"]: item for item in admin.api("GET", "/api/statuses")["statuses"]
         }
         yield team
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")
 def chromium(team: Team) -> Iterator[Any]:
-    playwright, browser = launch_chromium()
-    try:
+    with chromium_browser() as browser:
         yield browser
-    finally:
-        browser.close()
-        playwright.stop()
 
 
 @pytest.fixture
 def tv(request: pytest.FixtureRequest, team: Team, chromium: Any) -> Iterator[Person]:
     """The team's TV: a viewer at 1920×1080; its page and the server log kept if a test fails."""
     person = Person(chromium, team.server.url, "tv", width=1920, height=1080)
-    failed_before = request.session.testsfailed
     try:
-        yield person
+        with evidence_kept(request, [person], team.server.log_path):
+            yield person
     finally:
-        if request.session.testsfailed != failed_before:
-            keep_evidence(request.node.name, [person], team.server.log_path)
         person.close()
 
 

@@ -434,6 +434,11 @@ def flag(name: str, description: str) -> Schema:
     return query(name, {"type": "string", "enum": ["1"]}, description)
 
 
+def json_of(schema: Schema) -> Schema:
+    """A request's or an answer's content: JSON of this schema."""
+    return {"application/json": {"schema": schema}}
+
+
 def op(
     summary: str,
     answer: Schema,
@@ -446,20 +451,15 @@ def op(
     """One operation: its summary, the answer of `status`, and the errors it names (every
     operation may also answer 401, 403 and 429, and any error has the Error shape)."""
     described_errors = sorted({400, 401, 403, 429, *errors})
-    responses: dict[str, Any] = {
-        str(status): {"description": "OK", "content": {"application/json": {"schema": answer}}}
-    }
+    responses: dict[str, Any] = {str(status): {"description": "OK", "content": json_of(answer)}}
     for code in described_errors:
         responses[str(code)] = {
             "description": ERROR_MEANINGS[code],
-            "content": {"application/json": {"schema": ref("Error")}},
+            "content": json_of(ref("Error")),
         }
     operation: Schema = {"summary": summary, "responses": responses}
     if body is not None:
-        operation["requestBody"] = {
-            "required": True,
-            "content": {"application/json": {"schema": body}},
-        }
+        operation["requestBody"] = {"required": True, "content": json_of(body)}
     if params:
         operation["parameters"] = params
     return operation
@@ -484,9 +484,11 @@ def _path_id(name: str) -> Schema:
 
 
 TASK_ID = [_path_id("task_id")]
-PERIOD = [
+TEAM_DAYS = [  # All tasks and Reports name a period of team days alike
     query("from", {"type": "string", "format": "date"}, "first team day, YYYY-MM-DD"),
     query("to", {"type": "string", "format": "date"}, "last team day, YYYY-MM-DD"),
+]
+TASK_FILTERS = [
     query("agent", ID, "owner's id"),
     query("status", ID, "status id"),
     query("chat", ID, "chat id"),
@@ -494,6 +496,7 @@ PERIOD = [
     flag("unassigned", "only tasks waiting in a line's queue"),
     flag("deleted", "the deleted tasks instead (leads and admins)"),
 ]
+PERIOD = [*TEAM_DAYS, *TASK_FILTERS]
 
 
 REPORT_FILES = {
@@ -503,8 +506,7 @@ REPORT_FILES = {
     },
 }
 REPORT_PERIOD = [
-    query("from", {"type": "string", "format": "date"}, "first team day, YYYY-MM-DD"),
-    query("to", {"type": "string", "format": "date"}, "last team day, YYYY-MM-DD"),
+    *TEAM_DAYS,
     query("shift", TEXT, "a moment in the shift (ISO), or `now`"),
     query("start", TEXT, "ISO date-time; with `end`, the period [start, end)"),
     query("end", TEXT, "ISO date-time"),
@@ -685,7 +687,7 @@ PATHS: dict[str, Schema] = {
         "get": op(
             "Tasks of all time whose title, description, comments or chat hold every word",
             ref("SearchResult"),
-            params=[query("q", TEXT, "the words"), *PERIOD[2:]],
+            params=[query("q", TEXT, "the words"), *TASK_FILTERS],
             errors=(422,),
         ),
     },

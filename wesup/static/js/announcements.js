@@ -2,15 +2,12 @@
 // to the same chats in one click.
 
 import { api } from "./api.js";
-import { deliveryBadge, reloadList } from "./deliveries.js";
+import { deliveryBadge, liveList } from "./deliveries.js";
 import { eventKind } from "./enums.js";
 import { el, errorMessage, readJSON, showFieldErrors, t, toast } from "./dom.js";
-import { startLive } from "./live.js";
 import { stamp } from "./teamtime.js";
 
-const page = readJSON("page-data");
 const list = document.getElementById("announcements");
-let announcements = new Map(page.announcements.map((item) => [item.id, item]));
 
 function deliveryRow(delivery) {
   return el(
@@ -40,7 +37,7 @@ function followUpForm(item) {
       toast(errorMessage(result), "error");
       return;
     }
-    upsert(result.data.announcement);
+    announcements.upsert(result.data.announcement);
     toast(t("announcement_sent", { n: result.data.announcement.deliveries.length }));
   });
   return form;
@@ -59,20 +56,17 @@ function itemNode(item) {
   );
 }
 
-function render() {
-  const items = [...announcements.values()].sort((a, b) => b.id - a.id);
-  list.replaceChildren(...items.map(itemNode));
-  document.querySelector('[data-empty="announcements"]').hidden = items.length > 0;
-}
-
-function upsert(item) {
-  announcements.set(item.id, item);
-  render();
-}
+const announcements = liveList({
+  page: readJSON("page-data"),
+  key: "announcements",
+  url: "/api/announcements",
+  list,
+  node: itemNode,
+});
 
 // A status change of one chat's copy: only its row changes (a follow-up being typed stays).
 function applyDelivery(delivery) {
-  const item = announcements.get(delivery.announcement_id);
+  const item = announcements.items.get(delivery.announcement_id);
   if (!item) return;
   item.deliveries = item.deliveries.map((known) => (known.id === delivery.id ? delivery : known));
   list.querySelector(`tr[data-delivery-id="${Number(delivery.id)}"]`)?.replaceWith(deliveryRow(delivery));
@@ -100,24 +94,12 @@ if (form) {
     }
     showFieldErrors(form, {});
     form.querySelector("[name=text]").value = "";
-    upsert(result.data.announcement);
+    announcements.upsert(result.data.announcement);
     toast(t("announcement_sent", { n: result.data.announcement.deliveries.length }));
   });
 }
 
-const reload = () =>
-  reloadList("/api/announcements", "announcements", (items) => {
-    announcements = new Map(items.map((item) => [item.id, item]));
-    render();
-  });
-
-render();
-startLive({
-  view: "mine",
-  seq: page.seq,
-  on: {
-    [eventKind("ANNOUNCEMENT_CREATED")]: (message) => upsert(message.announcement),
-    [eventKind("DELIVERY_UPDATED")]: (message) => applyDelivery(message.delivery),
-  },
-  reload,
+announcements.start({
+  [eventKind("ANNOUNCEMENT_CREATED")]: (message) => announcements.upsert(message.announcement),
+  [eventKind("DELIVERY_UPDATED")]: (message) => applyDelivery(message.delivery),
 });

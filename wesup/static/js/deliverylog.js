@@ -1,15 +1,9 @@
 // The delivery log (admins): the newest messages to chats; status changes arrive live.
 
-import { deliveryBadge, reloadList } from "./deliveries.js";
+import { deliveryBadge, liveList } from "./deliveries.js";
 import { eventKind } from "./enums.js";
 import { el, readJSON } from "./dom.js";
-import { startLive } from "./live.js";
 import { stamp } from "./teamtime.js";
-
-const LIMIT = 200;
-const page = readJSON("page-data");
-const body = document.querySelector("#deliveries tbody");
-let rows = new Map(page.deliveries.map((row) => [row.id, row]));
 
 function rowNode(row) {
   return el(
@@ -25,27 +19,14 @@ function rowNode(row) {
   );
 }
 
-function render() {
-  const newest = [...rows.values()].sort((a, b) => b.id - a.id).slice(0, LIMIT);
-  body.replaceChildren(...newest.map(rowNode));
-  document.querySelector('[data-empty="deliveries"]').hidden = newest.length > 0;
-}
-
-const reload = () =>
-  reloadList("/api/deliveries", "deliveries", (items) => {
-    rows = new Map(items.map((row) => [row.id, row]));
-    render();
-  });
-
-render();
-startLive({
-  view: "mine",
-  seq: page.seq,
-  on: {
-    [eventKind("DELIVERY_UPDATED")]: (message) => {
-      rows.set(message.delivery.id, message.delivery);
-      render();
-    },
-  },
-  reload,
+const deliveries = liveList({
+  page: readJSON("page-data"),
+  key: "deliveries",
+  url: "/api/deliveries",
+  list: document.querySelector("#deliveries tbody"),
+  node: rowNode,
+  limit: 200,
+});
+deliveries.start({
+  [eventKind("DELIVERY_UPDATED")]: (message) => deliveries.upsert(message.delivery),
 });

@@ -29,6 +29,11 @@ export function readJSON(id) {
   return node ? JSON.parse(node.textContent) : null;
 }
 
+// A label the template rendered into a data attribute (the wall's, the incident picker's):
+// {name} placeholders filled from values, a missing one left empty.
+export const fill = (template, values) =>
+  template.replace(/\{(\w+)\}/g, (_, key) => String(values[key] ?? ""));
+
 let words = null;
 
 // A translated word from the blob in base.html; {name} placeholders are filled from params.

@@ -4,7 +4,7 @@
 // picks survive live re-rendering of the rows: they are kept by task id.
 
 import { api } from "./api.js";
-import { el, errorMessage, toast } from "./dom.js";
+import { el, errorMessage, fill, toast } from "./dom.js";
 
 const box = document.getElementById("incident-pick");
 const body = document.querySelector("#board tbody");
@@ -20,9 +20,6 @@ if (box && body) {
   const error = box.querySelector("[data-pick-error]");
   const picked = new Set();
   let picking = false;
-
-  const fill = (template, values) =>
-    template.replace(/\{(\w+)\}/g, (_, key) => String(values[key] ?? ""));
 
   function showError(message) {
     error.textContent = message || "";

@@ -11,7 +11,7 @@
 // snapshot follows too (wesup/rules.py): has open tasks, or resolved one this shift, or works
 // tasks and has WeSup open now; a line's queue lane holds its unassigned tasks.
 
-import { el as make } from "./dom.js";
+import { el as make, fill } from "./dom.js";
 import { directoryKinds, eventKind, taskKinds } from "./enums.js";
 import { acceptTask, startLive } from "./live.js";
 import { ageLevel, wallLanes } from "./rules.js";
@@ -53,8 +53,6 @@ let frozenAt = null; // cut off too long: the server time the connection was los
 
 const serverNow = () => Date.now() + model.skew;
 const shownNow = () => frozenAt ?? serverNow();
-const fill = (template, values) =>
-  template.replace(/\{(\w+)\}/g, (_, key) => String(values[key] ?? ""));
 
 const el = (tag, className, text) => make(tag, { class: className }, text);
 
