@@ -472,13 +472,19 @@ def task_resolved(task: Task) -> Delivery | None:
 def task_created(task: Task) -> list[Delivery]:
     """The rule "developers hear about new tasks": every chat marked as a developers' chat
     with an address gets the new task's title and source chat."""
-    chats = db.session.execute(
-        sa.select(Chat).where(
-            Chat.gets_new_tasks.is_(True),
-            Chat.notify_url.is_not(None),
-            Chat.archived_at.is_(None),
+    chats = (
+        db.session.execute(
+            sa.select(Chat).where(
+                Chat.gets_new_tasks.is_(True),
+                Chat.notify_url.is_not(None),
+                Chat.archived_at.is_(None),
+            )
         )
-    ).scalars()
+        .scalars()
+        .all()
+    )
+    if not chats:
+        return []  # most teams: no developers' chat, and no message to word
 
     def words() -> str:
         if task.chat is not None:

@@ -17,7 +17,7 @@ from wesup.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from wesup.extensions import db
 from wesup.models import Chat, Comment, Status, Task, TaskEvent, User, utcnow
 from wesup.names import fold
-from wesup.owners import Holder, line_ids, pick_agent, pick_group, task_event
+from wesup.owners import Holder, line_ids, pick_agent, pick_group, stamp_activity, task_event
 from wesup.timeutil import Period, Shift, current_shift, parse_local_datetime, team_zone
 
 TITLE_MAX = 300
@@ -556,7 +556,7 @@ def create_task(actor: User, data: dict[str, Any]) -> Task:
     db.session.add(task)
     db.session.flush()
     notify.task_created(task)  # the developers' chats, in the same commit
-    _publish_task(EventKind.TASK_CREATED, actor, task)
+    _publish_task(EventKind.TASK_CREATED, actor, task, stamped=True)  # last_activity_at: now
     return task
 
 
@@ -745,12 +745,15 @@ def _publish_task(
     *,
     before: Holder | None = None,
     note: str | None = None,
+    stamped: bool = False,
     **data: Any,
 ) -> None:
-    """Flush (bumping the version), record the event with the task as it now is (and, for a
-    move, where it was), commit, emit."""
+    """Flush (bumping the version, with the activity stamp when a change is waiting), record
+    the event with the task as it now is (and, for a move, where it was), commit, emit.
+    stamped: the task's INSERT already carries this moment as its last activity."""
+    stamped = stamped or stamp_activity(task)
     _flush(task)
-    events.publish(task_event(kind, actor, task, before=before, note=note, **data))
+    events.publish(task_event(kind, actor, task, before=before, note=note, stamped=stamped, **data))
 
 
 def _flush(task: Task) -> None:
