@@ -22,6 +22,9 @@ from wesup.reports import history
 # which makes commit order equal seq order.
 _PG_EVENT_LOCK = 0x57E5_0001
 _EVENTS = table_of(TaskEvent)
+# built once: in every write, building a statement cost about as much as running it
+_TAKE_EVENT_LOCK = sa.select(sa.func.pg_advisory_xact_lock(_PG_EVENT_LOCK))
+_ADD_EVENT = sa.insert(_EVENTS).returning(_EVENTS.c.seq)
 
 
 def record(
@@ -44,7 +47,7 @@ def record(
     task of a task event, when the caller holds it (owners.task_event), for the reports'
     projection."""
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_EVENT_LOCK)))
+        db.session.execute(_TAKE_EVENT_LOCK)
     db.session.flush()  # the caller's pending rows first, as an ORM flush of the event would
     values = {
         "kind": EventKind(kind).value,
@@ -59,7 +62,7 @@ def record(
     }
     # One Core INSERT … RETURNING, not an ORM add and flush (half the CPU, in every write);
     # the event handed back is not in the session: publish() only reads it.
-    seq = db.session.execute(sa.insert(_EVENTS).returning(_EVENTS.c.seq), values).scalar_one()
+    seq = db.session.execute(_ADD_EVENT, values).scalar_one()
     event = TaskEvent(seq=seq, actor=actor, **values)
     if task_id is not None and event.kind in TASK_KINDS:
         # the reports' projection commits with the event, or not at all

@@ -19,6 +19,12 @@ from wesup.extensions import db
 from wesup.models import Group, Task, TaskEvent, User, group_members, table_of, utcnow
 
 _TASKS = table_of(Task)
+# built once (it runs in most task writes)
+_STAMP = (
+    sa.update(_TASKS)
+    .where(_TASKS.c.id == sa.bindparam("task_id"))
+    .values(last_activity_at=sa.bindparam("now", type_=_TASKS.c.last_activity_at.type))
+)
 
 
 @dataclass(frozen=True)
@@ -201,9 +207,7 @@ def task_event(
     would bump it again."""
     if not stamped:
         now = utcnow()
-        db.session.execute(
-            sa.update(_TASKS).where(_TASKS.c.id == task.id).values(last_activity_at=now)
-        )
+        db.session.execute(_STAMP, {"task_id": task.id, "now": now})
         set_committed_value(task, "last_activity_at", now)
     if before is not None:
         data |= {"from": before.to_dict(), "to": Holder.of(task).to_dict(), "note": note}

@@ -39,10 +39,21 @@ ACTIONS = frozenset(
     }
 )
 MOVES = frozenset({EventKind.TASK_TRANSFERRED.value, EventKind.TASK_ASSIGNED.value})
-# Written with Core statements on the tables, not ORM-enabled ones: this runs inside every
-# task write (docs/PERFORMANCE.md).
+# Written with Core statements on the tables, not ORM-enabled ones, built once: this runs
+# inside every task write, where building a statement (and its cache key) each time cost more
+# than running it (docs/PERFORMANCE.md).
 SPANS = table_of(TaskSpan)
 MARKS = table_of(TaskMark)
+_EVENTS = table_of(TaskEvent).c
+_DROP_SPANS = sa.delete(SPANS).where(SPANS.c.task_id == sa.bindparam("task_id"))
+_DROP_MARKS = sa.delete(MARKS).where(MARKS.c.task_id == sa.bindparam("task_id"))
+_STEPS = (
+    sa.select(_EVENTS.kind, _EVENTS.created_at, _EVENTS.actor_id, _EVENTS.data)
+    .where(_EVENTS.task_id == sa.bindparam("task_id"), _EVENTS.kind.in_(TASK_KINDS))
+    .order_by(_EVENTS.seq)
+)
+_ADD_SPANS = sa.insert(SPANS)
+_ADD_MARKS = sa.insert(MARKS)
 
 
 def seconds(moment: datetime) -> int:
@@ -202,17 +213,11 @@ def rederive(task_id: int, task: Task | None = None) -> None:
     out until it is restored."""
     if task is None:
         task = db.session.get(Task, task_id)
-    db.session.execute(sa.delete(SPANS).where(SPANS.c.task_id == task_id))
-    db.session.execute(sa.delete(MARKS).where(MARKS.c.task_id == task_id))
+    db.session.execute(_DROP_SPANS, {"task_id": task_id})
+    db.session.execute(_DROP_MARKS, {"task_id": task_id})
     if task is None or task.deleted_at is not None:
         return
-    events = table_of(TaskEvent).c
-    query = (
-        sa.select(events.kind, events.created_at, events.actor_id, events.data)
-        .where(events.task_id == task_id, events.kind.in_(TASK_KINDS))
-        .order_by(events.seq)
-    )
-    steps = [_step(*row) for row in db.session.execute(query)]
+    steps = [_step(*row) for row in db.session.execute(_STEPS, {"task_id": task_id})]
     _write(task_id, *derive(seconds(task.received_at), steps))
 
 
@@ -296,9 +301,9 @@ def mark_rows(task_id: int, marks: list[Mark]) -> list[dict[str, Any]]:
 
 def _insert(spans: list[dict[str, Any]], marks: list[dict[str, Any]]) -> None:
     if spans:
-        db.session.execute(sa.insert(SPANS), spans)
+        db.session.execute(_ADD_SPANS, spans)
     if marks:
-        db.session.execute(sa.insert(MARKS), marks)
+        db.session.execute(_ADD_MARKS, marks)
 
 
 def _keys(state: State) -> dict[str, int | None]:

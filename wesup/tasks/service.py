@@ -27,6 +27,7 @@ COMMENT_MAX = 5_000
 NOTE_MAX = 2_000
 CLOCK_SKEW = timedelta(minutes=5)
 _TASKS = table_of(Task)
+_ADD_TASK = sa.insert(_TASKS).returning(_TASKS.c.id)  # built once: the hottest write
 # rules.board_order in SQL: open urgent tasks first, then by the time the request arrived
 OPEN_ORDER = (
     sa.case((sa.and_(Task.urgent, Task.resolved_at.is_(None)), 0), else_=1),
@@ -415,11 +416,7 @@ def timeline(task: Task) -> list[dict[str, Any]]:
 
 def default_status() -> Status | None:
     """The first status of category `new`: what a quick-added task starts with."""
-    return db.session.execute(_default_status_query()).scalar_one_or_none()
-
-
-def _default_status_query() -> sa.Select[Status]:
-    return _first_status_query(StatusCategory.NEW)
+    return db.session.execute(_DEFAULT_STATUS).scalar_one_or_none()
 
 
 def _first_status_query(category: StatusCategory) -> sa.Select[Status]:
@@ -430,6 +427,11 @@ def _first_status_query(category: StatusCategory) -> sa.Select[Status]:
         .order_by(Status.position, Status.id)
         .limit(1)
     )
+
+
+_DEFAULT_STATUS = _first_status_query(StatusCategory.NEW)
+# held like a picked status (locks.TO_USE); built once, for the hottest write
+_STARTING_STATUS = _DEFAULT_STATUS.with_for_update(read=True, key_share=True)
 
 
 def first_done_status() -> Status | None:
@@ -469,9 +471,8 @@ def _starting_status() -> Status | None:
     re-checks the row against the WHERE clause and takes the next status of category `new`;
     SQLite has taken the write lock first (locks.begin_write), so nothing can change it."""
     locks.begin_write()
-    query = _default_status_query().with_for_update(read=True, key_share=True)  # locks.TO_USE
     return db.session.execute(
-        query, execution_options={"populate_existing": True}
+        _STARTING_STATUS, execution_options={"populate_existing": True}
     ).scalar_one_or_none()
 
 
@@ -574,7 +575,7 @@ def _insert(task: Task) -> None:
     task.agent_id = task.agent.id if task.agent else None
     task.group_id = task.group.id if task.group else None
     values = {column.key: getattr(task, column.key) for column in _TASKS.c if column.key != "id"}
-    task.id = db.session.execute(sa.insert(_TASKS).returning(_TASKS.c.id), values).scalar_one()
+    task.id = db.session.execute(_ADD_TASK, values).scalar_one()
     so.make_transient_to_detached(task)
     db.session.add(task)
 
