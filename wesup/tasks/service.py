@@ -569,12 +569,15 @@ def _insert(task: Task) -> None:
     """Write a new task with one Core INSERT … RETURNING and put it in the session as loaded
     (make_transient_to_detached, then add): the ORM's unit of work for the same row costs
     about five times the statement in Python, in the hottest write (docs/PERFORMANCE.md).
-    create_task sets every column and relationship; the foreign keys come from the latter."""
+    create_task sets every column and relationship; the foreign keys come from the latter.
+    A column it leaves unset (one added later) gets its default from the database and is
+    loaded from the row when first read, as the ORM would."""
     task.chat_id = task.chat.id if task.chat else None
     task.status_id = task.status.id
     task.agent_id = task.agent.id if task.agent else None
     task.group_id = task.group.id if task.group else None
-    values = {column.key: getattr(task, column.key) for column in _TASKS.c if column.key != "id"}
+    given = sa.inspect(task).dict
+    values = {column.key: given[column.key] for column in _TASKS.c if column.key in given}
     task.id = db.session.execute(_ADD_TASK, values).scalar_one()
     so.make_transient_to_detached(task)
     db.session.add(task)
