@@ -172,6 +172,7 @@ def build(url: str, history: int, seed: int) -> Flask:
                 "group_id": None,
                 "created_at": fields["received_at"],
                 "updated_at": fields.get("resolved_at") or fields["received_at"],
+                "last_activity_at": fields.get("resolved_at") or fields["received_at"],
                 "deleted_at": None,
                 "last_comment": "Restarted the spooler, waiting for the client",
                 "version": 2,

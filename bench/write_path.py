@@ -10,7 +10,9 @@ bench/history.py's, with 100 old tasks). After 20 warm-up writes it does what ru
 before serving (gc.collect(); gc.freeze()), then times `--writes` writes in CPU time (the
 process's, so the load of a shared machine counts less than in wall time) and records every
 collection through gc.callbacks. `--profile` adds a cProfile of the same writes, its own time
-summed by package. CPU time under a profiler is about twice the plain figure: read its shares.
+summed by package, and the Python function calls a write makes: a count that a shared
+machine's load does not change, for comparing two trees. CPU time under a profiler is about
+twice the plain figure: read its shares.
 """
 
 from __future__ import annotations
@@ -139,6 +141,10 @@ def main() -> None:
             profile.runcall(lambda: [write() for _n in range(args.writes)])
             shares = by_package(profile)
             total = sum(shares.values())
+            calls = pstats.Stats(profile).total_calls  # type: ignore[attr-defined]
+            print(
+                f"{calls / args.writes:.0f} Python function calls a write (does not depend on load)"
+            )
             print("own time under the profiler, by package:")
             for name, seconds in shares.most_common(12):
                 print(f"  {seconds / total * 100:5.1f} %  {name}")

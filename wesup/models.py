@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -24,6 +24,12 @@ NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
 def utcnow() -> datetime:
     """The one clock of the app: aware UTC."""
     return datetime.now(UTC)
+
+
+def table_of(model: type[Model]) -> sa.Table:
+    """A model's Core table, for the statements inside every task write that skip the ORM's
+    unit of work (events.record, reports.history): two to three times less Python each."""
+    return cast(sa.Table, model.__table__)
 
 
 class UTCDateTime(sa.types.TypeDecorator):

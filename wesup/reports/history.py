@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 from wesup.enums import TASK_KINDS, EventKind, ReportMetric, StatusCategory
 from wesup.extensions import db
-from wesup.models import Status, Task, TaskEvent, TaskMark, TaskSpan
+from wesup.models import Status, Task, TaskEvent, TaskMark, TaskSpan, table_of
 
 DONE = StatusCategory.DONE.value
 NEW = StatusCategory.NEW.value
@@ -39,6 +39,21 @@ ACTIONS = frozenset(
     }
 )
 MOVES = frozenset({EventKind.TASK_TRANSFERRED.value, EventKind.TASK_ASSIGNED.value})
+# Written with Core statements on the tables, not ORM-enabled ones, built once: this runs
+# inside every task write, where building a statement (and its cache key) each time cost more
+# than running it (docs/PERFORMANCE.md).
+SPANS = table_of(TaskSpan)
+MARKS = table_of(TaskMark)
+_EVENTS = table_of(TaskEvent).c
+_DROP_SPANS = sa.delete(SPANS).where(SPANS.c.task_id == sa.bindparam("task_id"))
+_DROP_MARKS = sa.delete(MARKS).where(MARKS.c.task_id == sa.bindparam("task_id"))
+_STEPS = (
+    sa.select(_EVENTS.kind, _EVENTS.created_at, _EVENTS.actor_id, _EVENTS.data)
+    .where(_EVENTS.task_id == sa.bindparam("task_id"), _EVENTS.kind.in_(TASK_KINDS))
+    .order_by(_EVENTS.seq)
+)
+_ADD_SPANS = sa.insert(SPANS)
+_ADD_MARKS = sa.insert(MARKS)
 
 
 def seconds(moment: datetime) -> int:
@@ -177,21 +192,32 @@ def _is_action(step: Step, before: State | None, after: State) -> bool:
 # --- keeping the projection in step ------------------------------------------------------------
 
 
-def follow(task_id: int) -> None:
-    """Re-derive one task's spans and marks in the current transaction (events.record calls
-    this for every task event, after adding it). A deleted task has none: reports leave it
+def follow(task: Task, event: TaskEvent) -> None:
+    """Keep one task's spans and marks in step with the event just recorded for it, in the
+    same transaction (events.record calls this for every task event, after adding it).
+
+    A created task has no earlier event, span or mark (ids are never reused:
+    models.NEVER_REUSE_IDS), so its projection is derived from the event in hand, with no
+    DELETE and no SELECT: the hottest write is a quick add. Any other event re-derives the
+    task from all its events (`rederive`)."""
+    if event.kind == EventKind.TASK_CREATED and task.deleted_at is None:
+        step = _step(event.kind, event.created_at, event.actor_id, event.data)
+        _write(task.id, *derive(seconds(task.received_at), [step]))
+        return
+    rederive(task.id, task)
+
+
+def rederive(task_id: int, task: Task | None = None) -> None:
+    """Re-derive one task's spans and marks in the current transaction from its events (the
+    task, when the caller holds it, saves a lookup). A deleted task has none: reports leave it
     out until it is restored."""
-    task = db.session.get(Task, task_id)
-    db.session.execute(sa.delete(TaskSpan).where(TaskSpan.task_id == task_id))
-    db.session.execute(sa.delete(TaskMark).where(TaskMark.task_id == task_id))
+    if task is None:
+        task = db.session.get(Task, task_id)
+    db.session.execute(_DROP_SPANS, {"task_id": task_id})
+    db.session.execute(_DROP_MARKS, {"task_id": task_id})
     if task is None or task.deleted_at is not None:
         return
-    query = (
-        sa.select(TaskEvent.kind, TaskEvent.created_at, TaskEvent.actor_id, TaskEvent.data)
-        .where(TaskEvent.task_id == task_id, TaskEvent.kind.in_(TASK_KINDS))
-        .order_by(TaskEvent.seq)
-    )
-    steps = [_step(*row) for row in db.session.execute(query)]
+    steps = [_step(*row) for row in db.session.execute(_STEPS, {"task_id": task_id})]
     _write(task_id, *derive(seconds(task.received_at), steps))
 
 
@@ -201,8 +227,8 @@ def rebuild(batch: int = 2000) -> int:
     categories = {
         row.id: row.category for row in db.session.execute(sa.select(Status.id, Status.category))
     }
-    db.session.execute(sa.delete(TaskSpan))
-    db.session.execute(sa.delete(TaskMark))
+    db.session.execute(sa.delete(SPANS))
+    db.session.execute(sa.delete(MARKS))
     tasks = db.session.execute(
         sa.select(Task.id, Task.received_at).where(Task.deleted_at.is_(None)).order_by(Task.id)
     ).all()
@@ -275,9 +301,9 @@ def mark_rows(task_id: int, marks: list[Mark]) -> list[dict[str, Any]]:
 
 def _insert(spans: list[dict[str, Any]], marks: list[dict[str, Any]]) -> None:
     if spans:
-        db.session.execute(sa.insert(TaskSpan), spans)
+        db.session.execute(_ADD_SPANS, spans)
     if marks:
-        db.session.execute(sa.insert(TaskMark), marks)
+        db.session.execute(_ADD_MARKS, marks)
 
 
 def _keys(state: State) -> dict[str, int | None]:
