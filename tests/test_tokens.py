@@ -22,8 +22,8 @@ from tests.builders import (
     signed_in,
 )
 from tests.test_security import InlineFinder
-from wesup import create_app, users
-from wesup.enums import Role
+from wesup import apitokens, create_app, users
+from wesup.enums import Role, TokenScope
 from wesup.extensions import db, socketio
 from wesup.models import ApiToken, Chat, TaskEvent, User
 
@@ -185,6 +185,90 @@ def test_an_unknown_token_is_a_401(app, header):
     response = app.test_client().get("/api/tasks", headers={"Authorization": header})
     assert response.status_code == 401
     assert response.get_json()["error"]["code"] == "unauthorized"
+
+
+# --- a token's lifetime ---------------------------------------------------------------------
+
+DAY = 24 * 60  # minutes, for clock.advance
+EN = {"Accept-Language": "en"}
+
+
+def test_a_token_with_a_lifetime_works_until_it_expires_then_is_a_401(app, clock):
+    admin = signed_in(app, "root", role=Role.ADMIN)
+    made = admin.api(
+        "POST", "/api/tokens", {"name": "Bot", "scopes": ["tasks:read"], "expires_in_days": 30}
+    )
+    assert made.status_code == 201
+    token = made.get_json()["token"]
+    assert token["expires_at"] == "2026-12-02T06:00:00+00:00"  # the clock's now + 30 days
+    listed = admin.client.get("/api/tokens").get_json()["tokens"]
+    assert listed[0]["expires_at"] == token["expires_at"]
+    headers = bearer(token["secret"]) | EN
+    bot = app.test_client()
+
+    clock.advance(30 * DAY - 1)
+    assert bot.get("/api/tasks", headers=headers).status_code == 200
+    used = stored_token(app, token["id"]).last_used_at
+    assert used == clock.now
+    clock.advance(1)
+    # refused at once: last use is not written, no event is logged, nothing else changes
+    response = assert_refused(app, lambda: bot.get("/api/tasks", headers=headers), 401)
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    error = response.get_json()["error"]
+    assert error["code"] == "unauthorized" and error["message"] == "This API token has expired."
+    assert stored_token(app, token["id"]).last_used_at == used
+    with app.app_context():  # the services' own check agrees
+        bot_user = db.session.get(ApiToken, token["id"]).user
+        assert apitokens.may(bot_user, TokenScope.TASKS_READ) is False
+
+
+def test_a_token_without_a_lifetime_never_expires(app, clock):
+    admin = signed_in(app, "root", role=Role.ADMIN)
+    for body in ({}, {"expires_in_days": None}):
+        made = admin.api("POST", "/api/tokens", {"name": "Bot", "scopes": ["tasks:read"], **body})
+        assert made.get_json()["token"]["expires_at"] is None
+    secret = made.get_json()["token"]["secret"]
+    clock.advance(3651 * DAY)
+    assert app.test_client().get("/api/tasks", headers=bearer(secret)).status_code == 200
+    with app.app_context():
+        bot_user = db.session.get(ApiToken, made.get_json()["token"]["id"]).user
+        assert apitokens.may(bot_user, TokenScope.TASKS_READ) is True
+
+
+@pytest.mark.parametrize("days", [0, -1, 3651, 1.5, True, "soon", [30], 2**40])
+def test_a_bad_lifetime_is_refused_and_changes_nothing(app, days):
+    admin = signed_in(app, "root", role=Role.ADMIN)
+    body = {"name": "Bot", "scopes": ["tasks:read"], "expires_in_days": days}
+    response = assert_refused(
+        app, lambda: admin.api("POST", "/api/tokens", body), 422, "validation_failed"
+    )
+    assert set(response.get_json()["error"]["fields"]) == {"expires_in_days"}
+
+
+def test_the_admin_page_gives_a_token_a_lifetime_and_shows_when_it_expired(app, clock):
+    admin = signed_in(app, "root", role=Role.ADMIN)
+    page = admin.client.get("/admin/tokens").get_data(as_text=True)
+    assert '<select name="expires_in_days">' in page and '<option value="90">' in page
+    form = {"name": "Zabbix", "scopes": ["tasks:read"], "csrf_token": admin.csrf_token}
+    refused = assert_refused(
+        app, lambda: admin.client.post("/admin/tokens", data=form | {"expires_in_days": "0"}), 422
+    )
+    assert 'data-error-for="expires_in_days">' in refused.get_data(as_text=True)
+
+    made = admin.client.post("/admin/tokens", data=form | {"expires_in_days": "90"})
+    assert made.status_code == 201
+    secret = SECRET_IN_PAGE.search(made.get_data(as_text=True)).group(1)
+    admin.client.post("/admin/tokens", data=form | {"name": "Forever", "expires_in_days": ""})
+    listing = admin.client.get("/admin/tokens", headers=EN).get_data(as_text=True)
+    # 2027-01-31 06:00 UTC in the team's zone (Moscow); the other token never expires
+    assert "31.01.2027 09:00" in listing and "Expired" not in listing
+    forever = listing[listing.index("Forever") :]
+    assert re.search(r"<td><code>[^<]+…</code></td>\s*<td>.*never.*</td>\s*<td>.*never", forever)
+
+    clock.advance(90 * DAY)
+    assert app.test_client().get("/api/tasks", headers=bearer(secret)).status_code == 401
+    listing = admin.client.get("/admin/tokens", headers=EN).get_data(as_text=True)
+    assert "Expired 31.01.2027 09:00" in listing
 
 
 # --- what a token may do --------------------------------------------------------------------

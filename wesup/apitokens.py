@@ -6,7 +6,9 @@ timeline, the event log and every service name the bot as they name a person; th
 never signs in, works no tasks and is not listed among people. The secret appears once, in the
 answer that made it; the database keeps its SHA-256 and its first characters (`prefix`) to
 tell tokens apart. Revoking is a soft delete with its audit event, and takes effect on the
-next request (every bearer request reads its token; wesup/bearer.py).
+next request (every bearer request reads its token; wesup/bearer.py). A token may be given a
+lifetime (`expires_in_days`); past `expires_at` it is refused like a revoked one, by the same
+check (`token_in_force`), with no event: nothing changed but the time.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,7 +24,7 @@ from flask_babel import gettext as _
 
 from wesup import events, passwords, validate
 from wesup.enums import EventKind, Role, TokenScope
-from wesup.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from wesup.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from wesup.extensions import db
 from wesup.models import ApiToken, User, utcnow
 
@@ -35,6 +37,8 @@ SECRET_MAX = 200  # anything longer is no token of ours: not even hashed
 # enough to say "used today".
 LAST_USED_STEP = timedelta(minutes=1)
 SCOPES = tuple(scope.value for scope in TokenScope)
+EXPIRY_DAYS_MAX = 3650  # ten years: any longer is "never" in all but name
+EXPIRY_CHOICES = (30, 90, 365)  # the admin form's lifetimes, besides "never"
 
 
 def _require_admin(actor: User) -> None:
@@ -56,27 +60,39 @@ def tokens(actor: User) -> list[ApiToken]:
     return list(db.session.execute(query).scalars())
 
 
-def active_token(secret: str) -> ApiToken | None:
-    """The unrevoked token of this secret, or None (unknown, malformed or revoked)."""
-    if not secret or len(secret) > SECRET_MAX or not secret.startswith(SECRET_PREFIX):
-        return None
-    query = sa.select(ApiToken).where(
-        ApiToken.token_hash == hash_secret(secret), ApiToken.revoked_at.is_(None)
-    )
-    return db.session.execute(query).scalar_one_or_none()
+def token_in_force(token: ApiToken | None) -> ApiToken:
+    """The token, if it may still be used; else Unauthorized with the reason a bot's owner
+    can act on. The one rule for revoked and expired tokens (bearer requests and `may`)."""
+    if token is None or not token.is_active:
+        raise Unauthorized(_("This API token is not valid or has been revoked."))
+    if token.is_expired:
+        raise Unauthorized(_("This API token has expired."))
+    return token
+
+
+def active_token(secret: str) -> ApiToken:
+    """The token of this secret, in force; Unauthorized when it is unknown, malformed,
+    revoked or expired."""
+    token = None
+    if secret and len(secret) <= SECRET_MAX and secret.startswith(SECRET_PREFIX):
+        query = sa.select(ApiToken).where(ApiToken.token_hash == hash_secret(secret))
+        token = db.session.execute(query).scalar_one_or_none()
+    return token_in_force(token)
 
 
 def may(user: User, scope: TokenScope) -> bool:
-    """Whether this integration's active token carries the scope: the services' rule for a bot
-    (the route's `takes_token` already refused a token without it; this keeps the service
-    honest when it is called another way)."""
+    """Whether this integration's token is in force and carries the scope: the services' rule
+    for a bot (the route's `takes_token` already refused a token without it; this keeps the
+    service honest when it is called another way)."""
     if not user.is_integration:
         return False
-    query = sa.select(ApiToken.scopes).where(
-        ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)
-    )
-    scopes = db.session.execute(query).scalar_one_or_none()
-    return scopes is not None and scope.value in scopes.split()
+    token = db.session.execute(
+        sa.select(ApiToken).where(ApiToken.user_id == user.id)
+    ).scalar_one_or_none()
+    try:
+        return scope.value in token_in_force(token).scope_list
+    except Unauthorized:
+        return False
 
 
 def mark_used(token: ApiToken) -> None:
@@ -119,17 +135,31 @@ def _scopes(data: dict[str, Any], errors: dict[str, str]) -> list[str]:
     return sorted(set(raw))
 
 
+def _expires_at(data: dict[str, Any], errors: dict[str, str]) -> datetime | None:
+    """When the token stops working: `expires_in_days` (1..EXPIRY_DAYS_MAX) from now, or
+    None (absent, null or the form's empty "never") for a token that never expires."""
+    days = validate.integer(data, "expires_in_days", errors)
+    if days is not None and not 1 <= days <= EXPIRY_DAYS_MAX:
+        errors["expires_in_days"] = _(
+            "Choose a lifetime of 1 to %(max)d days, or none.", max=EXPIRY_DAYS_MAX
+        )
+        return None
+    return None if days is None else utcnow() + timedelta(days=days)
+
+
 def _snapshot(token: ApiToken) -> dict[str, Any]:
     """What the event log keeps about a token: never the secret, never its hash."""
     return {"id": token.id, "name": token.name, "scopes": token.scope_list, "prefix": token.prefix}
 
 
 def create_token(actor: User, data: dict[str, Any]) -> NewToken:
-    """Make a token and its integration account from `name` and `scopes`."""
+    """Make a token and its integration account from `name`, `scopes` and the optional
+    `expires_in_days`."""
     _require_admin(actor)
     errors: dict[str, str] = {}
     name = validate.name(data, "name", errors, max_length=NAME_MAX, required=True)
     scopes = _scopes(data, errors)
+    expires_at = _expires_at(data, errors)
     if errors or name is None:
         raise ValidationFailed(_("The token was not saved."), errors)
     secret = SECRET_PREFIX + secrets.token_urlsafe(SECRET_BYTES)
@@ -152,6 +182,7 @@ def create_token(actor: User, data: dict[str, Any]) -> NewToken:
         user=account,
         created_by_id=actor.id,
         created_at=now,
+        expires_at=expires_at,
     )
     db.session.add_all([account, token])
     db.session.flush()

@@ -7,7 +7,8 @@ A request under /api that carries a Bearer header is a bot's, whatever else it c
   for it, so neither the session nor a remember-me cookie can sign the request in. A page
   that adds a Bearer header to a cookie-authenticated request therefore gets no cookie
   identity to smuggle an unsafe request past CSRF with;
-- an unknown, malformed or revoked token is a 401 at once (JSON, `WWW-Authenticate: Bearer`);
+- an unknown, malformed, revoked or expired token is a 401 at once (JSON,
+  `WWW-Authenticate: Bearer`; apitokens.token_in_force says why);
 - the route must take tokens and the token must hold the scope the route names
   (`takes_token`), else a 403;
 - it needs no CSRF token: CSRF protects cookies, and a bearer request has none in play.
@@ -31,6 +32,7 @@ from flask_babel import gettext as _
 from wesup import apitokens
 from wesup.enums import TokenScope
 from wesup.errorpages import json_error
+from wesup.errors import Unauthorized
 from wesup.extensions import csrf
 from wesup.models import ApiToken
 
@@ -98,9 +100,10 @@ def authenticate() -> ResponseReturnValue | None:
     secret = bearer_secret(request)
     if secret is None:
         return None
-    token = apitokens.active_token(secret)
-    if token is None:
-        return _refused(401, _("This API token is not valid or has been revoked."))
+    try:
+        token = apitokens.active_token(secret)
+    except Unauthorized as refused:
+        return _refused(401, refused.message)
     g.api_token = token
     g._login_user = token.user  # Flask-Login's current user, so no cookie is ever asked
     if request.url_rule is None:

@@ -26,6 +26,13 @@ class ValidationFailed(ServiceError):
     code = "validation_failed"
 
 
+class Unauthorized(ServiceError):
+    """No valid credentials: an unknown, revoked or expired API token."""
+
+    status = 401
+    code = "unauthorized"
+
+
 class Forbidden(ServiceError):
     status = 403
     code = "forbidden"

@@ -615,9 +615,10 @@ class KioskToken(Model):
 
 
 class ApiToken(Model):
-    """A bot's key to the JSON API: named, limited to its scopes, revocable. It acts as its
-    own service account (`user`, role integration), so the timeline names the bot. Only the
-    secret's SHA-256 is kept; `prefix` (its first characters) tells tokens apart in lists."""
+    """A bot's key to the JSON API: named, limited to its scopes, revocable, and expiring when
+    the admin gave it a lifetime. It acts as its own service account (`user`, role
+    integration), so the timeline names the bot. Only the secret's SHA-256 is kept; `prefix`
+    (its first characters) tells tokens apart in lists."""
 
     __tablename__ = "api_tokens"
     __table_args__ = NEVER_REUSE_IDS
@@ -632,6 +633,7 @@ class ApiToken(Model):
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=utcnow)
     last_used_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     revoked_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    expires_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)  # None: never
 
     user: so.Mapped[User] = so.relationship(foreign_keys=[user_id], lazy="joined")
     created_by: so.Mapped[User | None] = so.relationship(
@@ -641,6 +643,11 @@ class ApiToken(Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+    @property
+    def is_expired(self) -> bool:
+        """Past its lifetime: refused like a revoked token (the one rule, apitokens.py)."""
+        return self.expires_at is not None and self.expires_at <= utcnow()
 
     @property
     def scope_list(self) -> list[str]:
@@ -657,6 +664,7 @@ class ApiToken(Model):
             "created_at": _iso(self.created_at),
             "last_used_at": _iso(self.last_used_at),
             "revoked_at": _iso(self.revoked_at),
+            "expires_at": _iso(self.expires_at),
         }
 
 

@@ -1,5 +1,5 @@
-"""API tokens for admins: make one for a bot (its secret shown once), see when each was last
-used, revoke it."""
+"""API tokens for admins: make one for a bot (its secret shown once, its lifetime picked from
+a few), see when each was last used and when it expires, revoke it."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ def _page(
         "admin/tokens.html",
         tokens=apitokens.tokens(current_user),
         scopes=apitokens.SCOPES,
+        expiry_choices=apitokens.EXPIRY_CHOICES,
         errors=errors or {},
         form=form or {"scopes": []},
         made=made,
@@ -44,7 +45,11 @@ def tokens() -> ResponseReturnValue:
 def create_token() -> ResponseReturnValue:
     """Make a token and show its secret in this very answer: never in the session cookie
     (signed, not encrypted), never cached (no-store), never again."""
-    data = {"name": request.form.get("name", ""), "scopes": request.form.getlist("scopes")}
+    data = {
+        "name": request.form.get("name", ""),
+        "scopes": request.form.getlist("scopes"),
+        "expires_in_days": request.form.get("expires_in_days", ""),  # "": never
+    }
     try:
         made = apitokens.create_token(current_user, data)
     except ServiceError as exc:

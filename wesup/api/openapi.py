@@ -24,6 +24,7 @@ from flask import Flask, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
 from wesup.api import bp
+from wesup.apitokens import EXPIRY_DAYS_MAX
 from wesup.bearer import ANY_SCOPE, scope_of, takes_token
 from wesup.enums import EventKind, ReportBreakdown, ReportMetric, Role, StatusCategory, TokenScope
 from wesup.reports.service import COUNTERS
@@ -182,6 +183,10 @@ SCHEMAS: dict[str, Schema] = {
             "created_at": MOMENT,
             "last_used_at": nullable(MOMENT),
             "revoked_at": nullable(MOMENT),
+            "expires_at": {
+                **nullable(MOMENT),
+                "description": "after it the token gets 401; null: never expires",
+            },
         }
     ),
     "NewToken": {
@@ -374,7 +379,13 @@ NEW_TOKEN = obj(
     {
         "name": {"type": "string", "maxLength": 120},
         "scopes": {"type": "array", "items": ref("TokenScope"), "minItems": 1},
-    }
+    },
+    {
+        "expires_in_days": {
+            **nullable({"type": "integer", "minimum": 1, "maximum": EXPIRY_DAYS_MAX}),
+            "description": "the token's lifetime from now; absent or null: it never expires",
+        }
+    },
 )
 DIRECTORY_WRITES = {
     "chats": obj(
@@ -467,7 +478,7 @@ def op(
 
 ERROR_MEANINGS = {
     400: "The request is malformed (not a JSON object, a bad filter, a missing CSRF token).",
-    401: "Not signed in, or the API token is unknown or revoked.",
+    401: "Not signed in, or the API token is unknown, revoked or expired.",
     403: "The role, or the token's scopes, do not allow it.",
     404: "No such thing.",
     409: "Somebody changed it first; `current` in the body is what is there now.",

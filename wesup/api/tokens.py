@@ -12,13 +12,14 @@ from wesup.api import bp, json_body
 
 @bp.get("/tokens")
 def list_tokens() -> ResponseReturnValue:
-    """Every token (active first): name, scopes, prefix, last use; never a secret."""
+    """Every token (active first): name, scopes, prefix, last use, expiry; never a secret."""
     return jsonify(tokens=[token.to_dict() for token in apitokens.tokens(current_user)])
 
 
 @bp.post("/tokens")
 def create_token() -> ResponseReturnValue:
-    """{"name", "scopes": [...]} → 201 with the secret, in this answer only (not cached)."""
+    """{"name", "scopes": [...], "expires_in_days"?} → 201 with the secret, in this answer
+    only (not cached)."""
     made = apitokens.create_token(current_user, json_body())
     response = make_response(jsonify(token=made.to_dict()), 201)
     response.headers["Cache-Control"] = "no-store"
