@@ -377,11 +377,12 @@ def measure(app: Any) -> dict[str, Any]:
             figures["received"] = report["total"]["received"]
             figures["resolved"] = report["total"]["resolved"]
             figures["rows"] = len(report["rows"])
-            figures["drill_received_total"] = timed(
-                lambda period=period: service.report_tasks(
-                    lead, period.start, period.end, "agent", service.TOTAL, "received"
-                ),
-                repeat=3,
+            received = service.report_tasks(
+                lead, period.start, period.end, "agent", service.TOTAL, "received"
+            )
+            figures["drill_received_total"] = timed(received.all, repeat=3)  # the charts
+            figures["drill_received_first_page"] = timed(  # what the page and the API ask for
+                lambda received=received: received.page(200, 0)
             )
             figures["xlsx"] = timed(
                 lambda period=period: exports.download(
