@@ -96,6 +96,9 @@ def test_every_number_opens_its_tasks(app, team):
     assert tasks[0]["seconds"] is not None
     everyone = lead.client.get(f"/api/reports/tasks?from={day()}&metric=received").get_json()
     assert len(everyone["tasks"]) == 2
+    timed = lead.client.get(f"/api/reports/tasks?from={day()}&metric=time").get_json()["tasks"]
+    assert len(timed) == 2
+    assert all(type(task["seconds"]) is int and task["seconds"] > 0 for task in timed)
 
 
 def test_the_tasks_behind_a_number_come_a_page_at_a_time(app, team):

@@ -503,8 +503,8 @@ def _measured(
     if wanted == ReportMetric.TIME:
         spent = sa.func.sum(_clipped(period))
         query = (
-            _spans(period, scope)
-            .with_only_columns(TaskSpan.task_id, spent.label("seconds"))
+            _spans(period, scope)  # PostgreSQL's sum of bigints is a numeric: back to whole
+            .with_only_columns(TaskSpan.task_id, sa.cast(spent, sa.BigInteger).label("seconds"))
             .group_by(TaskSpan.task_id)
             .having(spent > 0)
         )
