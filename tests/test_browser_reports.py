@@ -41,7 +41,9 @@ class Team(RunningTeam):
 
 @pytest.fixture(scope="module")
 def team(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Team]:
-    with running_team(tmp_path_factory, "reports", PEOPLE, Team) as team:
+    # Two tasks a page behind a number, so that three tasks need "Show more".
+    env = {"WESUP_REPORT_PAGE_SIZE": "2"}
+    with running_team(tmp_path_factory, "reports", PEOPLE, Team, env=env) as team:
         admin, alice = team.api["root"], team.api["alice"]
         statuses = alice.api("GET", "/api/statuses")["statuses"]
         done = next(status for status in statuses if status["category"] == "done")
@@ -78,11 +80,23 @@ def test_the_lead_reads_the_report_opens_a_number_and_sees_the_charts(team, peop
     assert total(page, "received") == str(expected["received"]) == "3"
     assert total(page, "resolved") == "1"
     assert total(page, "open_at_end") == "2"
-    # a number opens the tasks behind it
+    # a number opens the tasks behind it, a page at a time: "Show more" appends the next
     page.locator(f'{TOTAL} td[data-cell="received"] button').click()
     dialog = page.locator("dialog#drill")
     expect(dialog).to_be_visible()
-    expect(dialog.locator(".drill-tasks tbody tr")).to_have_count(3)
+    rows = dialog.locator(".drill-tasks tbody tr")
+    expect(rows).to_have_count(2)
+    expect(dialog.locator("[data-drill-count]")).to_have_text("2 of 3")
+    first_page = rows.evaluate_all("rows => rows.map(row => row.dataset.taskId)")
+    dialog.locator("[data-drill-next]").click()
+    expect(rows).to_have_count(3)
+    expect(dialog.locator("[data-drill-count]")).to_have_text("3 of 3")
+    expect(dialog.locator("[data-drill-next]")).to_be_hidden()
+    listed = team.api["vera"].api("GET", "/api/reports/tasks?key=all&metric=received&limit=1000")[
+        "tasks"
+    ]
+    shown = rows.evaluate_all("rows => rows.map(row => row.dataset.taskId)")
+    assert shown[:2] == first_page and shown == [str(task["id"]) for task in listed]
     expect(dialog.locator(".drill-tasks")).to_contain_text("Принтер не печатает")
     vera.screenshot("reports-drill-down.png")
     dialog.locator("[data-close]").click()

@@ -125,6 +125,12 @@ def test_a_sign_in_must_last_a_day_at_least(instance):
         configured(instance, {"REMEMBER_DAYS": 0})
 
 
+@pytest.mark.parametrize("size", [0, 1001])
+def test_a_report_page_size_the_api_would_refuse_stops_the_start(instance, size):
+    with pytest.raises(ValueError, match="WESUP_REPORT_PAGE_SIZE"):
+        configured(instance, {"REPORT_PAGE_SIZE": size})
+
+
 def test_trusted_proxies_default_to_none(instance, monkeypatch):
     assert configured(instance).config["TRUSTED_PROXIES"] == 0
     monkeypatch.setenv("WESUP_TRUSTED_PROXIES", "1")

@@ -282,7 +282,7 @@ def test_every_number_equals_its_recomputation_from_the_tasks_and_events(
                 behind = expected["tasks"]
         for key in [*expected_keys(behind), TOTAL]:
             for metric in (*oracle.COUNTS, "first_action", "time"):
-                listed = report_tasks(lead, start, end, drill, key, metric)
+                listed = report_tasks(lead, start, end, drill, key, metric).all()
                 assert {task["id"] for task in listed} == behind.get((key, metric), set()), (
                     key,
                     metric,
@@ -418,10 +418,10 @@ def test_an_agent_sees_their_own_numbers_and_is_refused_another_persons_tasks(ap
         own = build_report(anna, *period, "agent")
         assert [row["key"]["id"] for row in own["rows"]] == [anna.id]
         assert own["total"]["received"] == 1
-        assert [t["title"] for t in report_tasks(anna, *period, "agent", anna.id, "received")] == [
-            "From 1"
-        ]
-        assert len(report_tasks(anna, *period, "chat", TOTAL, "received")) == 1
+        assert [
+            t["title"] for t in report_tasks(anna, *period, "agent", anna.id, "received").all()
+        ] == ["From 1"]
+        assert len(report_tasks(anna, *period, "chat", TOTAL, "received").all()) == 1
         with pytest.raises(Forbidden):
             report_tasks(anna, *period, "agent", boris.id, "received")
         with pytest.raises(Forbidden):
@@ -432,4 +432,4 @@ def test_an_agent_sees_their_own_numbers_and_is_refused_another_persons_tasks(ap
         everyone = build_report(viewer, *period, "agent")
         assert {row["key"]["id"] for row in everyone["rows"]} == {anna.id, boris.id}
         assert everyone["total"]["received"] == 2
-        assert len(report_tasks(viewer, *period, "agent", boris.id, "received")) == 1
+        assert len(report_tasks(viewer, *period, "agent", boris.id, "received").all()) == 1

@@ -96,6 +96,56 @@ def test_every_number_opens_its_tasks(app, team):
     assert tasks[0]["seconds"] is not None
     everyone = lead.client.get(f"/api/reports/tasks?from={day()}&metric=received").get_json()
     assert len(everyone["tasks"]) == 2
+    timed = lead.client.get(f"/api/reports/tasks?from={day()}&metric=time").get_json()["tasks"]
+    assert len(timed) == 2
+    assert all(type(task["seconds"]) is int and task["seconds"] > 0 for task in timed)
+
+
+def test_the_tasks_behind_a_number_come_a_page_at_a_time(app, team):
+    for n in range(3):
+        make_task(app, team["boris"].user, f"Wi-Fi {n}")
+    lead = team["lead"].client
+    shown = lead.get(f"/api/reports?from={day()}&to={day()}").get_json()["total"]["received"]
+    base = f"/api/reports/tasks?from={day()}&to={day()}&by=agent&key=all&metric=received"
+    whole = lead.get(base).get_json()
+    assert whole["total"] == len(whole["tasks"]) == shown == 5
+    assert whole["next_offset"] is None and whole["limit"] == 200
+    pages, offset = [], 0
+    while offset is not None:
+        page = lead.get(f"{base}&limit=2&offset={offset}").get_json()
+        assert page["total"] == 5
+        pages.append(page)
+        offset = page["next_offset"]
+    assert [len(page["tasks"]) for page in pages] == [2, 2, 1]
+    assert [page["next_offset"] for page in pages] == [2, 4, None]
+    assert [task for page in pages for task in page["tasks"]] == whole["tasks"]  # same order
+    beyond = lead.get(f"{base}&offset=5").get_json()
+    assert beyond["tasks"] == [] and beyond["total"] == 5 and beyond["next_offset"] is None
+    # without ?limit=, the page is WESUP_REPORT_PAGE_SIZE tasks
+    app.config["REPORT_PAGE_SIZE"] = 3
+    first = lead.get(base).get_json()
+    assert first["tasks"] == whole["tasks"][:3] and first["next_offset"] == 3
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("limit=0", "limit"),
+        ("limit=1001", "limit"),
+        ("limit=-1", "limit"),
+        ("limit=ten", "limit"),
+        ("limit=1.5", "limit"),
+        ("offset=-1", "offset"),
+        ("offset=9999999999", "offset"),
+        ("offset=first", "offset"),
+    ],
+)
+def test_a_page_that_is_no_page_is_a_422(app, team, query, field):
+    url = f"/api/reports/tasks?from={day()}&metric=received&{query}"
+    response = team["lead"].client.get(url)
+    assert response.status_code == 422, response.get_data(as_text=True)
+    error = response.get_json()["error"]
+    assert error["code"] == "validation_failed" and set(error["fields"]) == {field}
 
 
 def test_an_agent_reads_their_own_row_and_is_refused_anothers_tasks(app, team):

@@ -19,6 +19,8 @@ ASYNC_MODES = ("eventlet", "gevent", "threading")
 # SQLite's PRAGMA synchronous under WAL: NORMAL may lose the last commits on a power cut (never
 # corrupts); FULL and EXTRA wait for the disk on every commit. OFF is not offered.
 SQLITE_SYNCHRONOUS_LEVELS = ("NORMAL", "FULL", "EXTRA")
+# The most tasks behind a report's number one answer gives (?limit=, WESUP_REPORT_PAGE_SIZE).
+REPORT_PAGE_MAX = 1000
 
 
 class Defaults:
@@ -52,6 +54,7 @@ class Defaults:
     ANNOUNCE_LIMIT = "10 per hour"
     SHIFTS = ""  # e.g. "08:00-20:00,20:00-08:00" in the team zone; empty: one shift per day
     HANDOVER_ALERT_MINUTES = 15  # wall board: a handover nobody accepted turns red
+    REPORT_PAGE_SIZE = 200  # tasks behind a report's number per page (1 to 1000)
     SQL_ECHO = False
     HTTPS = False  # served over HTTPS: Secure cookies and Strict-Transport-Security
     REMEMBER_DAYS = 30  # "Remember me", a kiosk screen's session, and every CSRF token
@@ -104,6 +107,7 @@ ENV_KEYS: dict[str, Callable[[str], Any]] = {
     "ANNOUNCE_LIMIT": str,
     "SHIFTS": str,
     "HANDOVER_ALERT_MINUTES": int,
+    "REPORT_PAGE_SIZE": int,
     "HTTPS": parse_bool,
     "REMEMBER_DAYS": int,
     "FRAME_ANCESTORS": str,
@@ -177,6 +181,8 @@ def configure(app: Flask, overrides: dict[str, Any] | None) -> None:
         levels = ", ".join(SQLITE_SYNCHRONOUS_LEVELS)
         raise ValueError(f"WESUP_SQLITE_SYNCHRONOUS must be one of {levels}, not {synchronous!r}")
     app.config["SQLITE_SYNCHRONOUS"] = synchronous
+    if not 1 <= app.config["REPORT_PAGE_SIZE"] <= REPORT_PAGE_MAX:
+        raise ValueError(f"WESUP_REPORT_PAGE_SIZE must be 1 to {REPORT_PAGE_MAX}")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_secret_key(app)
     try:

@@ -26,6 +26,7 @@ from flask.typing import ResponseReturnValue
 from wesup.api import bp
 from wesup.apitokens import EXPIRY_DAYS_MAX
 from wesup.bearer import ANY_SCOPE, scope_of, takes_token
+from wesup.config import REPORT_PAGE_MAX
 from wesup.enums import EventKind, ReportBreakdown, ReportMetric, Role, StatusCategory, TokenScope
 from wesup.reports.service import COUNTERS
 
@@ -717,15 +718,32 @@ PATHS: dict[str, Schema] = {
     },
     "/api/reports/tasks": {
         "get": op(
-            "The tasks behind one number of a report",
-            many(
-                "tasks",
-                {"allOf": [ref("Task"), obj({"seconds": nullable(COUNT)})]},
+            "A page of the tasks behind one number of a report, oldest received first",
+            obj(
+                {
+                    "tasks": {
+                        "type": "array",
+                        "items": {"allOf": [ref("Task"), obj({"seconds": nullable(COUNT)})]},
+                    },
+                    "total": {**COUNT, "description": "how many tasks are behind the number"},
+                    "limit": COUNT,
+                    "offset": COUNT,
+                    "next_offset": {
+                        **nullable(COUNT),
+                        "description": "the next page's offset; null on the last page",
+                    },
+                }
             ),
             params=[
                 *REPORT_PERIOD,
                 query("key", TEXT, "a row's id, `none` or `all` (the total)"),
                 query("metric", {"type": "string", "enum": [m.value for m in ReportMetric]}, ""),
+                query(
+                    "limit",
+                    {"type": "integer", "minimum": 1, "maximum": REPORT_PAGE_MAX},
+                    "tasks per page (default WESUP_REPORT_PAGE_SIZE, 200)",
+                ),
+                query("offset", COUNT, "tasks to skip (a page's `next_offset`)"),
             ],
             errors=(422,),
         ),

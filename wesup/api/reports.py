@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, jsonify, request
+from flask import Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -33,9 +33,10 @@ def report() -> ResponseReturnValue:
 @bp.get("/reports/tasks")
 def report_tasks() -> ResponseReturnValue:
     """The tasks behind one number: the period as for /api/reports, by, key (an id, none or
-    all) and metric."""
+    all) and metric; a page of them (limit, default WESUP_REPORT_PAGE_SIZE; offset)."""
+    limit, offset = service.page_of(request.args, current_app.config["REPORT_PAGE_SIZE"])
     start, end = service.window(request.args)
-    tasks = service.report_tasks(
+    behind = service.report_tasks(
         current_user,
         start,
         end,
@@ -43,7 +44,7 @@ def report_tasks() -> ResponseReturnValue:
         service.key_arg(request.args.get("key")),
         request.args.get("metric") or "",
     )
-    return jsonify(tasks=tasks)
+    return jsonify(behind.page(limit, offset))
 
 
 @bp.post("/reports/my-shift/post")

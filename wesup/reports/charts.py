@@ -126,8 +126,8 @@ def chart_data(
 ) -> dict[str, Any]:
     """The three charts of the report page for this reader (an agent's own, like the
     table)."""
-    received = report_tasks(actor, start, end, by, TOTAL, "received")
-    resolved = report_tasks(actor, start, end, by, TOTAL, "resolved")
+    received = report_tasks(actor, start, end, by, TOTAL, "received").all()
+    resolved = report_tasks(actor, start, end, by, TOTAL, "resolved").all()
     by_person = report if by == "agent" else build_report(actor, start, end, "agent")
     return {
         "flow": flow(received, resolved, start, end),

@@ -182,9 +182,11 @@ def _local(moment: str | None) -> str | None:
 
 def to_xlsx(reports: Sequence[dict[str, Any]], tasks: Sequence[dict[str, Any]]) -> bytes:
     """One sheet per breakdown, then the tasks; text through write_string (never a formula),
-    numbers through write_number."""
+    numbers through write_number. Row by row (constant_memory, each row flushed to a temporary
+    file as the next begins): a year's task list is 100,000 rows, which XlsxWriter would
+    otherwise hold as cell objects (about 190 MiB at once; docs/PERFORMANCE.md)."""
     out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    book = xlsxwriter.Workbook(out, {"constant_memory": True})
     bold = book.add_format({"bold": True})
     for report in reports:
         _sheet(book, sheet_label(report["by"]), *table(report), bold)

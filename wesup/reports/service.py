@@ -18,6 +18,8 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from wesup import validate
+from wesup.config import REPORT_PAGE_MAX
 from wesup.enums import ReportBreakdown, ReportMetric, StatusCategory
 from wesup.errors import Forbidden, ServiceError, ValidationFailed
 from wesup.extensions import db
@@ -397,6 +399,50 @@ def _name(kind: ReportBreakdown, key: int | None, names: Mapping[int, tuple[Any,
 # --- the tasks behind a number -----------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class TasksBehind:
+    """The tasks behind one number of build_report, oldest received first: all of them (the
+    charts), or a page (the API and the page: a number over a month can stand for 100,000
+    tasks, too many for one answer or one list on a page)."""
+
+    query: sa.Select[Any]  # (Task, seconds)
+
+    def all(self) -> list[dict[str, Any]]:
+        return [task.to_dict() | {"seconds": took} for task, took in db.session.execute(self.query)]
+
+    def page(self, limit: int, offset: int) -> dict[str, Any]:
+        """`limit` tasks from `offset`, with `total` (how many there are) and `next_offset`
+        (None on the last page)."""
+        counted = sa.select(sa.func.count()).select_from(self.query.order_by(None).subquery())
+        total = db.session.scalar(counted) or 0
+        found = db.session.execute(self.query.limit(limit).offset(offset))
+        tasks = [task.to_dict() | {"seconds": took} for task, took in found]
+        following = offset + len(tasks)
+        return {
+            "tasks": tasks,
+            "total": total,
+            "limit": limit,
+            "offset": offset,
+            "next_offset": following if tasks and following < total else None,
+        }
+
+
+def page_of(args: Mapping[str, Any], default_limit: int) -> tuple[int, int]:
+    """(limit, offset) of a list's page from the query: `limit` 1 to REPORT_PAGE_MAX (the default
+    when absent), `offset` 0 or more. A bad one is a 422 naming the field."""
+    errors: dict[str, str] = {}
+    given = {name: args.get(name) for name in ("limit", "offset")}
+    limit = validate.integer(given, "limit", errors)
+    offset = validate.integer(given, "offset", errors)
+    if limit is not None and not 1 <= limit <= REPORT_PAGE_MAX:
+        errors["limit"] = _("From 1 to %(most)s.", most=REPORT_PAGE_MAX)
+    if offset is not None and offset < 0:
+        errors["offset"] = _("0 or more.")
+    if errors:
+        raise ValidationFailed(_("The page of the list is not valid."), errors)
+    return (default_limit if limit is None else limit), offset or 0
+
+
 def report_tasks(
     actor: User,
     start: datetime,
@@ -404,12 +450,12 @@ def report_tasks(
     by: str,
     key_id: int | str | None,
     metric_name: str,
-) -> list[dict[str, Any]]:
-    """The tasks behind one number of build_report: the row `key_id` (an id, None for "no
-    owner / line / chat", TOTAL for the team total) and the metric (`received`, `resolved`,
-    …, `first_action` for the tasks measured, `time` for the tasks that spent time there).
-    Each task comes with `seconds` where the number measures one (time to resolve or to first
-    action, time in the period). An agent asking for another person's row is refused."""
+) -> TasksBehind:
+    """The tasks behind one number (with their seconds): the row `key_id` (an id,
+    None for "no owner / line / chat", TOTAL for the team total) and the metric (`received`,
+    `resolved`, …, `first_action` for the tasks measured, `time` for the tasks that spent time
+    there); `seconds` where the number measures one (time to resolve or to first action, time
+    in the period). An agent asking for another person's row is refused."""
     kind = breakdown(by)
     wanted = metric(metric_name)
     scope = _scope(actor)
@@ -417,14 +463,12 @@ def report_tasks(
         raise Forbidden(_("You can see your own report only."))
     if end <= start:
         raise BadReportRequest(_("The period ends before it starts."))
-    period = _Window.of(start, end)
-    measured = _measured(period, scope, kind, wanted, key_id)
-    if not measured:
-        return []
-    tasks = db.session.execute(
-        sa.select(Task).where(Task.id.in_(list(measured))).order_by(Task.received_at, Task.id)
-    ).scalars()
-    return [task.to_dict() | {"seconds": measured[task.id]} for task in tasks]
+    measured = _measured(_Window.of(start, end), scope, kind, wanted, key_id).subquery()
+    return TasksBehind(
+        sa.select(Task, measured.c.seconds)
+        .join(measured, Task.id == measured.c.task_id)
+        .order_by(Task.received_at, Task.id)
+    )
 
 
 def _measured(
@@ -433,10 +477,10 @@ def _measured(
     kind: ReportBreakdown,
     wanted: ReportMetric,
     key_id: int | str | None,
-) -> dict[int, int | None]:
-    """{task id: its seconds for this number, or None}."""
+) -> sa.Select[Any]:
+    """(task_id, seconds) once per task behind the number; seconds may be null."""
 
-    def of_row(query: sa.Select[Any], column: Any) -> sa.Select[Any]:
+    def of_row(query: Any, column: Any) -> sa.Select[Any]:
         return (
             query
             if key_id == TOTAL
@@ -448,24 +492,29 @@ def _measured(
         query = sa.select(resolved.c.task_id, resolved.c.seconds).where(resolved.c.last == 1)
         if scope is not None:
             query = query.where(resolved.c.agent_id == scope)
-        return {
-            row.task_id: row.seconds for row in db.session.execute(of_row(query, resolved.c.key))
-        }
+        return of_row(query, resolved.c.key)
     if wanted == ReportMetric.OPEN_AT_END:
-        still_open = _open_at_end(period, scope).with_only_columns(TaskSpan.task_id).distinct()
-        ids = db.session.execute(of_row(still_open, _column(TaskSpan, kind))).scalars()
-        return dict.fromkeys(ids)
-    if wanted == ReportMetric.TIME:
-        query = (
-            _spans(period, scope)
-            .with_only_columns(TaskSpan.task_id, sa.func.sum(_clipped(period)))
-            .group_by(TaskSpan.task_id)
+        still_open = (
+            _open_at_end(period, scope)
+            .with_only_columns(TaskSpan.task_id, sa.cast(sa.null(), sa.Integer).label("seconds"))
+            .distinct()
         )
-        found = db.session.execute(of_row(query, _column(TaskSpan, kind)))
-        return {task_id: int(spent) for task_id, spent in found if spent}
-    query = _marks(period, scope, (wanted,)).with_only_columns(TaskMark.task_id, TaskMark.seconds)
-    found_marks = db.session.execute(of_row(query, _column(TaskMark, kind)))
-    return {row.task_id: row.seconds for row in found_marks}
+        return of_row(still_open, _column(TaskSpan, kind))
+    if wanted == ReportMetric.TIME:
+        spent = sa.func.sum(_clipped(period))
+        query = (
+            _spans(period, scope)  # PostgreSQL's sum of bigints is a numeric: back to whole
+            .with_only_columns(TaskSpan.task_id, sa.cast(spent, sa.BigInteger).label("seconds"))
+            .group_by(TaskSpan.task_id)
+            .having(spent > 0)
+        )
+        return of_row(query, _column(TaskSpan, kind))
+    query = (
+        _marks(period, scope, (wanted,))
+        .with_only_columns(TaskMark.task_id, sa.func.max(TaskMark.seconds).label("seconds"))
+        .group_by(TaskMark.task_id)
+    )
+    return of_row(query, _column(TaskMark, kind))
 
 
 def period_tasks(actor: User, start: datetime, end: datetime) -> list[dict[str, Any]]:

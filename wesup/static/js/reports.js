@@ -19,11 +19,15 @@ let charts = drawCharts(data.charts);
 
 // --- the tasks behind a number -----------------------------------------------------------
 
-// The tasks behind a number: the cell says which list (data-metric, from the server).
-function drillUrl(key, metric) {
-  const params = new URLSearchParams({ ...data.query, by: data.by, key, metric });
+// The tasks behind a number: the cell says which list (data-metric, from the server). They
+// come a page at a time (the server's WESUP_REPORT_PAGE_SIZE): a month's "received" can be
+// 100,000 tasks, so "Show more" asks for the next page and appends it.
+function drillUrl(key, metric, offset) {
+  const params = new URLSearchParams({ ...data.query, by: data.by, key, metric, offset });
   return `${data.tasks_url}?${params}`;
 }
+
+let drill = null; // the list the dialog shows: {key, metric, next, shown}; a new one replaces it
 
 function taskRow(task) {
   return el(
@@ -40,6 +44,37 @@ function taskRow(task) {
   );
 }
 
+// Fetches the list's page at `drill.next` and appends it; a page that arrives after another
+// number was opened is dropped.
+async function loadPage(list) {
+  const status = dialog.querySelector("[data-drill-status]");
+  const table = dialog.querySelector(".drill-tasks");
+  const more = dialog.querySelector("[data-drill-more]");
+  const next = more.querySelector("[data-drill-next]");
+  next.disabled = true;
+  const result = await api("GET", drillUrl(list.key, list.metric, list.next));
+  if (drill !== list) return;
+  next.disabled = false;
+  if (!result.ok) {
+    status.textContent = errorMessage(result);
+    status.hidden = false;
+    return;
+  }
+  const { tasks = [], total = 0, next_offset: following = null } = result.data;
+  table.querySelector("tbody").append(...tasks.map(taskRow));
+  list.shown += tasks.length;
+  list.next = following;
+  table.hidden = list.shown === 0;
+  status.textContent = list.shown ? "" : t("report_no_tasks");
+  status.hidden = list.shown > 0;
+  more.querySelector("[data-drill-count]").textContent = t("report_shown_of", {
+    shown: list.shown,
+    total,
+  });
+  more.hidden = list.shown === 0;
+  next.hidden = following === null;
+}
+
 async function openDrill(button) {
   const row = button.closest("tr");
   const header = document.querySelector(`#report-table th[data-col="${button.dataset.cell}"]`);
@@ -50,27 +85,22 @@ async function openDrill(button) {
   });
   const status = dialog.querySelector("[data-drill-status]");
   const table = dialog.querySelector(".drill-tasks");
-  const body = table.querySelector("tbody");
   status.textContent = t("loading");
   status.hidden = false;
   table.hidden = true;
-  body.replaceChildren();
+  table.querySelector("tbody").replaceChildren();
+  dialog.querySelector("[data-drill-more]").hidden = true;
   if (!dialog.open) dialog.showModal();
-  const result = await api("GET", drillUrl(button.dataset.key, button.dataset.metric));
-  if (!result.ok) {
-    status.textContent = errorMessage(result);
-    return;
-  }
-  const tasks = result.data.tasks || [];
-  body.replaceChildren(...tasks.map(taskRow));
-  table.hidden = tasks.length === 0;
-  status.textContent = tasks.length ? "" : t("report_no_tasks");
-  status.hidden = tasks.length > 0;
+  drill = { key: button.dataset.key, metric: button.dataset.metric, next: 0, shown: 0 };
+  await loadPage(drill);
 }
 
 part.addEventListener("click", (event) => {
   const button = event.target.closest("button.num");
   if (button) openDrill(button);
+});
+dialog.querySelector("[data-drill-next]").addEventListener("click", () => {
+  if (drill && drill.next !== null) loadPage(drill);
 });
 dialog.querySelector("[data-close]").addEventListener("click", () => dialog.close());
 dialog.addEventListener("click", (event) => {
