@@ -207,6 +207,18 @@ def cut(sio: Any, timeout: float = 2) -> bool:
     return not sio.is_connected()
 
 
+def settles(read: Callable[[], Any], expected: Any, timeout: float = 2) -> Any:
+    """What `read()` gives once it equals `expected`, or at the deadline. A cut socket's
+    client is told before the server's disconnect handler (which does the bookkeeping, in a
+    task of its own) has run, so the server's registries lag the client's view a moment."""
+    deadline = time.monotonic() + timeout
+    value = read()
+    while value != expected and time.monotonic() < deadline:
+        time.sleep(0.01)
+        value = read()
+    return value
+
+
 def make_token(
     app: Flask,
     admin: User,
