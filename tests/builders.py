@@ -198,25 +198,23 @@ def live_events(sio: Any) -> list[dict[str, Any]]:
     return [item["args"][0] for item in sio.get_received() if item["name"] == "event"]
 
 
-def cut(sio: Any, timeout: float = 2) -> bool:
-    """Whether a socket the server cut (wesup/realtime.py cut_room) is disconnected: the
-    disconnect runs in a task of its own, so give it a moment."""
-    deadline = time.monotonic() + timeout
-    while sio.is_connected() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    return not sio.is_connected()
-
-
-def settles(read: Callable[[], Any], expected: Any, timeout: float = 2) -> Any:
-    """What `read()` gives once it equals `expected`, or at the deadline. A cut socket's
-    client is told before the server's disconnect handler (which does the bookkeeping, in a
-    task of its own) has run, so the server's registries lag the client's view a moment."""
+def settles(read: Callable[[], Any], expected: Any, timeout: float = 2, every: float = 0.01) -> Any:
+    """What `read()` gives once it equals `expected`, or at the deadline (asked every `every`
+    seconds). A cut socket's client is told before the server's disconnect handler (which
+    does the bookkeeping, in a task of its own) has run, so the server's registries lag the
+    client's view a moment."""
     deadline = time.monotonic() + timeout
     value = read()
     while value != expected and time.monotonic() < deadline:
-        time.sleep(0.01)
+        time.sleep(every)
         value = read()
     return value
+
+
+def cut(sio: Any, timeout: float = 2) -> bool:
+    """Whether a socket the server cut (wesup/realtime.py cut_room) is disconnected: the
+    disconnect runs in a task of its own, so give it a moment."""
+    return not settles(sio.is_connected, False, timeout)
 
 
 def make_token(

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.builders import settles
 from tests.receivers import FAIL, HANG, OK, Receiver
 from tests.server_process import Browser, ServerProcess, create_first_admin
 
@@ -51,12 +52,8 @@ def statuses(admin: Browser, announcement_id: int) -> list[str]:
 
 
 def wait_until(check: Any, timeout: float = 30) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.2)
-    return False
+    """Whether `check()` came true within `timeout`, asking the server five times a second."""
+    return settles(check, True, timeout, every=0.2) is True
 
 
 def test_messages_queued_before_a_restart_go_out_after_it_once(server, receivers):
